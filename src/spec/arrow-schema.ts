@@ -1,0 +1,153 @@
+// Reads the schema of an Arrow IPC file or stream into our type model.
+// apache-arrow costs ~130 ms to import, so it is loaded only when a spec uses `schema:`.
+import type { DataType, Field as ArrowField, Schema } from 'apache-arrow';
+import type { ArrowType, ChildField, TimeUnit } from './types.js';
+
+export interface ArrowSchemaInfo {
+  fields: ChildField[];
+  /** Schema metadata `description`. */
+  description: string | null;
+  /** Field metadata `description` (or `comment`), by dotted path. */
+  fieldDescriptions: Map<string, string>;
+}
+
+export class ArrowSchemaError extends Error {}
+
+type ArrowModule = typeof import('apache-arrow');
+let arrowModule: Promise<ArrowModule> | undefined;
+export function loadArrow(): Promise<ArrowModule> {
+  return (arrowModule ??= import('apache-arrow'));
+}
+
+const FILE_MAGIC = 'ARROW1';
+
+/** Parses the bytes of an IPC file or stream; checks every record batch decodes. */
+export async function readArrowSchema(bytes: Uint8Array): Promise<ArrowSchemaInfo> {
+  if (bytes.length === 0) throw new ArrowSchemaError('the file is empty');
+  const arrow = await loadArrow();
+  const isFileFormat = bytes.length >= 6 && String.fromCharCode(...bytes.subarray(0, 6)) === FILE_MAGIC;
+  if (isFileFormat) {
+    const tail = String.fromCharCode(...bytes.subarray(Math.max(0, bytes.length - 6)));
+    if (bytes.length < 12 || tail !== FILE_MAGIC) throw new ArrowSchemaError('the Arrow IPC file is truncated (no footer)');
+  } else if (!looksLikeStream(bytes)) {
+    throw new ArrowSchemaError('not an Arrow IPC file or stream (no Arrow magic bytes or message header)');
+  }
+  let schema: Schema | null | undefined;
+  try {
+    const reader = arrow.RecordBatchReader.from(bytes);
+    reader.open();
+    schema = reader.schema;
+    if (!schema) throw new ArrowSchemaError('no schema message found');
+    // Decode every batch so that a truncated or corrupt body is reported here, not by a reader later.
+    for (const batch of reader) void batch.numRows;
+  } catch (e) {
+    if (e instanceof ArrowSchemaError) throw e;
+    throw new ArrowSchemaError(`cannot read the Arrow data: ${oneLine(e)}`);
+  }
+  const fieldDescriptions = new Map<string, string>();
+  const fields = schema.fields.map((f) => convertField(f, f.name, fieldDescriptions, 0));
+  return { fields, description: schema.metadata.get('description') ?? null, fieldDescriptions };
+}
+
+function looksLikeStream(bytes: Uint8Array): boolean {
+  if (bytes.length < 8) return false;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const first = view.getInt32(0, true);
+  // Continuation marker 0xFFFFFFFF then a positive length, or the pre-1.0 bare length.
+  const length = first === -1 ? view.getInt32(4, true) : first;
+  return length > 0 && length <= bytes.length;
+}
+
+function oneLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split('\n')[0]!.slice(0, 300);
+}
+
+const MAX_DEPTH = 64;
+
+function convertField(f: ArrowField, path: string, descriptions: Map<string, string>, depth: number): ChildField {
+  if (depth > MAX_DEPTH) throw new ArrowSchemaError(`field "${path}" is nested more than ${MAX_DEPTH} levels deep`);
+  const description = f.metadata.get('description') ?? f.metadata.get('comment');
+  if (description) descriptions.set(path, description);
+  return { name: f.name, type: convertType(f.type, path, descriptions, depth), nullable: f.nullable };
+}
+
+const UNITS: TimeUnit[] = ['s', 'ms', 'us', 'ns'];
+
+function convertType(t: DataType, path: string, descriptions: Map<string, string>, depth: number): ArrowType {
+  // Typed loosely: apache-arrow's classes are reached through the type id.
+  const a = t as unknown as Record<string, unknown> & { typeId: number; children: ArrowField[] };
+  const child = (f: ArrowField, sub: string): ChildField => convertField(f, sub, descriptions, depth + 1);
+  // Paths follow the same rule as nestedChildren(): list items do not add a level.
+  switch (a.typeId) {
+    case 1:
+      return { kind: 'simple', name: 'null' };
+    case 2: {
+      const signed = a.isSigned as boolean;
+      return { kind: 'simple', name: `${signed ? 'int' : 'uint'}${a.bitWidth as 8 | 16 | 32 | 64}` };
+    }
+    case 3:
+      return { kind: 'simple', name: (['halffloat', 'float', 'double'] as const)[a.precision as number]! };
+    case 4:
+      return { kind: 'simple', name: 'binary' };
+    case 5:
+      return { kind: 'simple', name: 'string' };
+    case 6:
+      return { kind: 'simple', name: 'bool' };
+    case 7: {
+      const bits = a.bitWidth as 32 | 64 | 128 | 256;
+      return { kind: 'decimal', bits, precision: a.precision as number, scale: a.scale as number };
+    }
+    case 8:
+      return { kind: 'simple', name: a.unit === 0 ? 'date32[day]' : 'date64[ms]' };
+    case 9:
+      return { kind: 'time', bits: a.bitWidth === 32 ? 32 : 64, unit: UNITS[a.unit as number]! };
+    case 10:
+      return { kind: 'timestamp', unit: UNITS[a.unit as number]!, tz: (a.timezone as string | null) || null };
+    case 11:
+      return { kind: 'simple', name: (['month_interval', 'day_time_interval', 'month_day_nano_interval'] as const)[a.unit as number]! };
+    case 12:
+    case 21: {
+      const item = a.children[0]!;
+      const c = child(item, path);
+      return { kind: 'list', variant: a.typeId === 12 ? 'list' : 'large_list', item: { ...c, name: 'item' } };
+    }
+    case 13:
+      return { kind: 'struct', fields: a.children.map((f) => child(f, `${path}.${f.name}`)) };
+    case 14: {
+      const ids = Array.from(a.typeIds as Int32Array);
+      return { kind: 'union', mode: a.mode === 1 ? 'dense' : 'sparse', fields: a.children.map((f) => child(f, `${path}.${f.name}`)), typeIds: ids };
+    }
+    case 15:
+      return { kind: 'fixed_size_binary', width: a.byteWidth as number };
+    case 16: {
+      const c = child(a.children[0]!, path);
+      return { kind: 'fixed_size_list', item: { ...c, name: 'item' }, size: a.listSize as number };
+    }
+    case 17: {
+      const entries = a.children[0]!.type as unknown as { children: ArrowField[] };
+      const [k, v] = entries.children;
+      if (!k || !v) throw new ArrowSchemaError(`map field "${path}" has no key/value children`);
+      const key = child(k, `${path}.key`);
+      const value = child(v, `${path}.value`);
+      return { kind: 'map', key: key.type, value: { ...value, name: 'value' }, keysSorted: Boolean(a.keysSorted) };
+    }
+    case 18:
+      return { kind: 'duration', unit: UNITS[a.unit as number]! };
+    case 19:
+      return { kind: 'simple', name: 'large_binary' };
+    case 20:
+      return { kind: 'simple', name: 'large_string' };
+    case 23:
+      return { kind: 'simple', name: 'binary_view' };
+    case 24:
+      return { kind: 'simple', name: 'string_view' };
+    case -1: {
+      const value = convertType(a.dictionary as DataType, path, descriptions, depth + 1);
+      const index = convertType(a.indices as DataType, path, descriptions, depth + 1);
+      return { kind: 'dictionary', value, index, ordered: Boolean(a.isOrdered) };
+    }
+    default:
+      throw new ArrowSchemaError(`field "${path}" has an Arrow type MetaFuse does not support (${String(t)})`);
+  }
+}

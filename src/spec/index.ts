@@ -1,0 +1,34 @@
+// The spec core's entry point: a specs directory in, a validated model and
+// sorted, positioned diagnostics out. Knows nothing of terminals, GitHub or HTTP.
+import { analyze } from './analyze.js';
+import { checkDocument, type CheckedDoc } from './check-schema.js';
+import { DiagnosticBag, countDiagnostics, type Diagnostic } from './diagnostics.js';
+import { loadSpecFiles } from './load.js';
+import type { Model } from './model.js';
+
+export interface SpecResult {
+  model: Model;
+  diagnostics: Diagnostic[];
+  errors: number;
+  warnings: number;
+  /** Absolute path of the specs root. */
+  root: string;
+}
+
+export async function loadSpecs(specsDir: string): Promise<SpecResult> {
+  const bag = new DiagnosticBag();
+  const { root, files } = loadSpecFiles(specsDir, bag);
+  const docs: CheckedDoc[] = [];
+  for (const { file, docs: values } of files) {
+    values.forEach((value, i) => {
+      const checked = checkDocument(value, file, i, bag);
+      if (checked) docs.push(checked);
+    });
+  }
+  const model = await analyze(docs, root, bag);
+  const diagnostics = bag.resolve();
+  return { model, diagnostics, ...countDiagnostics(diagnostics), root };
+}
+
+export type { Diagnostic, Severity } from './diagnostics.js';
+export * from './model.js';

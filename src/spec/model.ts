@@ -1,0 +1,125 @@
+// The validated catalog model: what the specs mean once defaults, Arrow files,
+// references and types are resolved. Everything downstream (catalog, diff) reads this.
+
+export interface DatasetId {
+  tenant: string;
+  name: string;
+}
+
+export interface ColumnRef extends DatasetId {
+  field: string;
+}
+
+export interface Field {
+  /** Dotted path: `address.city`; equals `name` for a top-level field. */
+  path: string;
+  name: string;
+  /** Path of the enclosing field, null at the top level. */
+  parent: string | null;
+  depth: number;
+  /** 0-based position in the dataset's field list (pre-order, nested fields after their parent). */
+  position: number;
+  /** Canonical Arrow type (pyarrow's spelling). */
+  type: string;
+  /** DuckDB's spelling. */
+  sqlType: string;
+  nullable: boolean;
+  description: string | null;
+  tags: string[];
+  terms: string[];
+  /** Column lineage: the upstream fields this one is computed from. */
+  from: ColumnRef[];
+}
+
+export interface Deprecation {
+  since: string | null;
+  reason: string | null;
+  replacement: DatasetId | null;
+}
+
+export interface Dataset extends DatasetId {
+  domain: string | null;
+  owner: string | null;
+  description: string | null;
+  location: string | null;
+  format: string | null;
+  tags: string[];
+  terms: string[];
+  upstream: DatasetId[];
+  partitionKeys: string[];
+  /** Arrow schema file, relative to the specs root (forward slashes). */
+  schemaFile: string | null;
+  fields: Field[];
+  deprecated: Deprecation | null;
+  properties: Record<string, string>;
+  /** Spec file that defines it, relative to the specs root (forward slashes). */
+  sourceFile: string;
+}
+
+export interface GlossaryTerm {
+  id: string;
+  name: string;
+  definition: string;
+  domain: string | null;
+  owner: string | null;
+  synonyms: string[];
+  parent: string | null;
+  related: string[];
+  sourceFile: string;
+}
+
+export interface Policy {
+  requireOwner: boolean;
+  requireDescription: boolean;
+  breakingChanges: 'fail' | 'warn';
+}
+
+export interface CatalogConfig {
+  name: string | null;
+  defaultTenant: string;
+  policy: Policy;
+  publishTarget: string | null;
+}
+
+export interface Model {
+  config: CatalogConfig;
+  /** Sorted by tenant, then name (case-insensitively). */
+  datasets: Dataset[];
+  /** Sorted by id. */
+  terms: GlossaryTerm[];
+  /** sha256 (hex) of the normalised model: independent of file order and formatting. */
+  specHash: string;
+}
+
+export const DEFAULT_TENANT = 'default';
+
+export const DEFAULT_CONFIG: CatalogConfig = {
+  name: null,
+  defaultTenant: DEFAULT_TENANT,
+  policy: { requireOwner: true, requireDescription: false, breakingChanges: 'fail' },
+  publishTarget: null,
+};
+
+/** Lookup key of a dataset: names are unique per tenant, case-insensitively. */
+export function datasetKey(id: DatasetId): string {
+  return `${id.tenant}/${id.name.toLowerCase()}`;
+}
+
+/** Parses "name" or "tenant/name". */
+export function parseDatasetRef(ref: string, defaultTenant: string): DatasetId {
+  const slash = ref.indexOf('/');
+  return slash < 0 ? { tenant: defaultTenant, name: ref } : { tenant: ref.slice(0, slash), name: ref.slice(slash + 1) };
+}
+
+/** `name` in the given tenant, `tenant/name` otherwise. */
+export function formatDatasetRef(id: DatasetId, relativeTo: string): string {
+  return id.tenant === relativeTo ? id.name : `${id.tenant}/${id.name}`;
+}
+
+export function compareDatasets(a: DatasetId, b: DatasetId): number {
+  const x = a.tenant < b.tenant ? -1 : a.tenant > b.tenant ? 1 : 0;
+  if (x) return x;
+  const al = a.name.toLowerCase();
+  const bl = b.name.toLowerCase();
+  return al < bl ? -1 : al > bl ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}

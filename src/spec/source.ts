@@ -1,0 +1,95 @@
+// A spec file as read from disk: its text, its documents as plain values, and
+// lazy source positions. Values come from js-yaml (fast); positions come from
+// the `yaml` package's syntax tree, parsed only when a diagnostic needs one.
+import { isMap, isPair, isScalar, isSeq, parseAllDocuments, type Node as YamlNode } from 'yaml';
+import type { Position } from './diagnostics.js';
+
+export class SpecFile {
+  private lineStarts: number[] | undefined;
+  private trees: Array<YamlNode | null> | undefined;
+  /** Offsets of each document's start in the text (from the YAML tree), for pointers into empty documents. */
+  private docStarts: number[] | undefined;
+
+  constructor(
+    /** Absolute path. */
+    readonly path: string,
+    /** Path shown to users: relative to the current directory, with forward slashes. */
+    readonly display: string,
+    readonly text: string,
+  ) {}
+
+  /** 1-based line and column of a character offset. */
+  positionAt(offset: number): Position {
+    const starts = (this.lineStarts ??= computeLineStarts(this.text));
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { file: this.display, line: lo + 1, column: offset - starts[lo]! + 1 };
+  }
+
+  /**
+   * Position of the node at `path` in document `doc` (the key of the last
+   * segment when `at` is 'key'). When the path leads nowhere (the value is
+   * absent), the deepest node found on the way is used.
+   */
+  locate(doc: number, path: ReadonlyArray<string | number>, at: 'key' | 'value'): Position {
+    this.parseTrees();
+    let node: YamlNode | null | undefined = this.trees![doc];
+    let offset = node?.range?.[0] ?? this.docStarts![doc] ?? 0;
+    for (let i = 0; i < path.length && node; i++) {
+      const seg = path[i]!;
+      const last = i === path.length - 1;
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+        if (!pair) break;
+        const key = pair.key as YamlNode;
+        const value = pair.value as YamlNode | null;
+        if (last && at === 'key') {
+          offset = key.range?.[0] ?? offset;
+          break;
+        }
+        offset = (value?.range?.[0] ?? key.range?.[0]) ?? offset;
+        node = value;
+      } else if (isSeq(node) && typeof seg === 'number') {
+        const item = node.items[seg] as YamlNode | undefined;
+        if (!item) break;
+        offset = item.range?.[0] ?? offset;
+        node = item;
+      } else {
+        break;
+      }
+    }
+    return this.positionAt(offset);
+  }
+
+  private parseTrees(): void {
+    if (this.trees) return;
+    this.trees = [];
+    this.docStarts = [];
+    try {
+      // Only called for text js-yaml accepted (bounded depth and size), so this parse is bounded too.
+      const docs = parseAllDocuments(this.text, { uniqueKeys: false });
+      const list = Array.isArray(docs) ? docs : [];
+      for (const d of list) {
+        this.trees.push((d.contents as YamlNode | null) ?? null);
+        this.docStarts.push(d.range?.[0] ?? 0);
+      }
+    } catch {
+      // Positions degrade to the start of the file rather than failing the report.
+    }
+  }
+}
+
+function computeLineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) starts.push(i + 1);
+    else if (c === 13 && text.charCodeAt(i + 1) !== 10) starts.push(i + 1);
+  }
+  return starts;
+}
