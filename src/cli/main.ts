@@ -1,11 +1,28 @@
 // The `metafuse` command: dispatch, help, exit codes, and the one place where
 // unexpected errors are caught (a message, never a stack trace, unless METAFUSE_DEBUG=1).
 import { CommandError, EXIT, parseCommandArgs, UsageError, type Command } from './command.js';
+import { buildCommand } from './commands/build.js';
+import { glossaryCommand } from './commands/glossary.js';
 import { initCommand } from './commands/init.js';
+import { lineageCommand } from './commands/lineage.js';
+import { listCommand } from './commands/list.js';
+import { searchCommand } from './commands/search.js';
+import { showCommand } from './commands/show.js';
+import { statsCommand } from './commands/stats.js';
 import { validateCommand } from './commands/validate.js';
 import { processIo, type Io } from './io.js';
 
-export const COMMANDS: Command[] = [initCommand, validateCommand];
+export const COMMANDS: Command[] = [
+  initCommand,
+  validateCommand,
+  buildCommand,
+  listCommand,
+  showCommand,
+  searchCommand,
+  lineageCommand,
+  statsCommand,
+  glossaryCommand,
+];
 
 export const VERSION = '0.1.0';
 

@@ -1,0 +1,188 @@
+// Model in, catalog file out: one transaction of prepared inserts, indexes and the
+// search index built after the load, written beside the target and renamed into place.
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { openDatabase, type Database } from '../db/index.js';
+import { datasetKey, type Model } from '../spec/model.js';
+import { APPLICATION_ID, INDEXES, SCHEMA_VERSION, TABLES } from './schema.js';
+
+export const BUILDER = 'metafuse 0.1.0';
+
+export interface BuildInfo {
+  /** Publish counter stored in catalog_meta.version (0 for a local build). */
+  version: number;
+  sourceCommit: string | null;
+  /** ISO 8601, from the commit time or SOURCE_DATE_EPOCH; never the wall clock. */
+  builtAt: string | null;
+  /** Run-time observations carried over from an earlier catalog. */
+  observations?: ObservationRow[];
+}
+
+export interface ObservationRow {
+  tenant: string;
+  dataset: string;
+  observed_at: string;
+  run_id: string | null;
+  row_count: number | null;
+  size_bytes: number | null;
+  schema: string | null;
+  drift: string | null;
+}
+
+export interface CompileResult {
+  path: string;
+  datasets: number;
+  fields: number;
+  lineageEdges: number;
+  bytes: number;
+}
+
+/** Writes the catalog to `outPath` atomically: a reader sees the old file or the new one, never a part. */
+export function compileCatalog(model: Model, outPath: string, info: BuildInfo): CompileResult {
+  const target = path.resolve(outPath);
+  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  let db: Database | undefined;
+  try {
+    db = openDatabase(tmp);
+    const counts = writeCatalog(db, model, info);
+    db.close();
+    db = undefined;
+    syncFile(tmp);
+    renameSync(tmp, target);
+    syncDir(path.dirname(target));
+    return { path: target, ...counts, bytes: statSync(target).size };
+  } catch (e) {
+    try {
+      db?.close();
+    } catch {
+      // already failing; the original error matters
+    }
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+function syncFile(p: string): void {
+  const fd = openSync(p, 'r+');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function syncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Directories cannot be opened for fsync on every platform (Windows); the rename is still atomic.
+  }
+}
+
+/** Fills an empty database with the model. Returns row counts. */
+export function writeCatalog(db: Database, model: Model, info: BuildInfo): Omit<CompileResult, 'path' | 'bytes'> {
+  // The file is a private temp file until renamed: no journal needed, a crash just discards it.
+  db.exec(`PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF; PRAGMA application_id = ${APPLICATION_ID}; PRAGMA user_version = ${SCHEMA_VERSION};`);
+  db.exec(TABLES);
+  let fieldCount = 0;
+  let edgeCount = 0;
+  db.transaction(() => {
+    const ids = new Map<string, number>();
+    model.datasets.forEach((d, i) => ids.set(datasetKey(d), i + 1));
+    const nameCount = new Map<string, number>();
+    for (const d of model.datasets) nameCount.set(d.name.toLowerCase(), (nameCount.get(d.name.toLowerCase()) ?? 0) + 1);
+    const defaultTenant = model.config.defaultTenant;
+
+    const insDataset = db.prepare(
+      `INSERT INTO datasets (id, tenant, name, display_name, domain, owner, description, location, format, schema_file, source_file,
+         partition_keys, properties, deprecated, deprecated_since, deprecated_reason, replacement_id, declared)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+    );
+    const insField = db.prepare(
+      `INSERT INTO fields (id, dataset_id, path, name, parent_path, depth, position, type, sql_type, nullable, description)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insTag = db.prepare('INSERT INTO tags (dataset_id, field_id, tag) VALUES (?, ?, ?)');
+    const insTermLink = db.prepare('INSERT INTO term_links (term_id, kind, dataset_id, field_id, related_term_id) VALUES (?, ?, ?, ?, ?)');
+    const insLineage = db.prepare('INSERT INTO lineage (upstream_id, downstream_id) VALUES (?, ?)');
+    const insColumn = db.prepare('INSERT OR IGNORE INTO column_lineage (upstream_field_id, downstream_field_id) VALUES (?, ?)');
+
+    const fieldIds = new Map<string, number>();
+    let fieldId = 0;
+    model.datasets.forEach((d, i) => {
+      const id = i + 1;
+      const ambiguous = (nameCount.get(d.name.toLowerCase()) ?? 0) > 1;
+      const display = d.tenant === defaultTenant || !ambiguous ? d.name : `${d.tenant}/${d.name}`;
+      const replacement = d.deprecated?.replacement ? (ids.get(datasetKey(d.deprecated.replacement)) ?? null) : null;
+      insDataset.run(
+        id, d.tenant, d.name, display, d.domain, d.owner, d.description, d.location, d.format, d.schemaFile, d.sourceFile,
+        JSON.stringify(d.partitionKeys), JSON.stringify(d.properties),
+        d.deprecated ? 1 : 0, d.deprecated?.since ?? null, d.deprecated?.reason ?? null, replacement,
+      );
+      for (const tag of d.tags) insTag.run(id, null, tag);
+      for (const term of d.terms) insTermLink.run(term, 'dataset', id, null, null);
+      const key = datasetKey(d);
+      for (const f of d.fields) {
+        fieldId++;
+        fieldIds.set(`${key}\u0000${f.path}`, fieldId);
+        insField.run(fieldId, id, f.path, f.name, f.parent, f.depth, f.position, f.type, f.sqlType, f.nullable ? 1 : 0, f.description);
+        for (const tag of f.tags) insTag.run(id, fieldId, tag);
+        for (const term of f.terms) insTermLink.run(term, 'field', id, fieldId, null);
+      }
+    });
+    fieldCount = fieldId;
+
+    model.datasets.forEach((d, i) => {
+      for (const u of d.upstream) {
+        const up = ids.get(datasetKey(u));
+        if (up === undefined) continue;
+        insLineage.run(up, i + 1);
+        edgeCount++;
+      }
+      const key = datasetKey(d);
+      for (const f of d.fields) {
+        const down = fieldIds.get(`${key}\u0000${f.path}`)!;
+        for (const c of f.from) {
+          const up = fieldIds.get(`${datasetKey(c)}\u0000${c.field}`);
+          if (up !== undefined) insColumn.run(up, down);
+        }
+      }
+    });
+
+    const insTerm = db.prepare('INSERT INTO glossary_terms (id, name, definition, domain, owner, parent_id, synonyms, source_file) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    for (const t of model.terms) {
+      insTerm.run(t.id, t.name, t.definition, t.domain, t.owner, t.parent, JSON.stringify(t.synonyms), t.sourceFile);
+      for (const r of t.related) insTermLink.run(t.id, 'related', null, null, r);
+    }
+
+    const insObs = db.prepare(
+      'INSERT INTO observations (tenant, dataset, observed_at, run_id, row_count, size_bytes, schema, drift) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    for (const o of info.observations ?? []) insObs.run(o.tenant, o.dataset, o.observed_at, o.run_id, o.row_count, o.size_bytes, o.schema, o.drift);
+
+    const insMeta = db.prepare('INSERT INTO catalog_meta (key, value) VALUES (?, ?)');
+    const meta: Record<string, string | null> = {
+      schema_version: String(SCHEMA_VERSION),
+      version: String(info.version),
+      spec_hash: model.specHash,
+      source_commit: info.sourceCommit,
+      built_at: info.builtAt,
+      catalog_name: model.config.name,
+      default_tenant: model.config.defaultTenant,
+      policy: JSON.stringify(model.config.policy),
+      publish_target: model.config.publishTarget,
+      builder: BUILDER,
+    };
+    for (const [k, v] of Object.entries(meta)) insMeta.run(k, v);
+  });
+  db.exec(INDEXES);
+  db.exec("INSERT INTO dataset_search (dataset_search) VALUES ('rebuild');");
+  db.exec('ANALYZE;');
+  return { datasets: model.datasets.length, fields: fieldCount, lineageEdges: edgeCount };
+}

@@ -1,0 +1,48 @@
+// The --catalog option shared by the read commands: a file path (or file:// URL),
+// else $METAFUSE_CATALOG, else ./catalog.db.
+import { fileURLToPath } from 'node:url';
+import { CatalogError, openCatalog, type Catalog } from '../catalog/open.js';
+import { NotFoundError } from '../catalog/queries.js';
+import { CommandError, stringOption, type OptionSpec, type ParsedArgs } from './command.js';
+
+export const DEFAULT_CATALOG = 'catalog.db';
+
+export const CATALOG_OPTIONS: OptionSpec = {
+  catalog: { type: 'string' },
+  json: { type: 'boolean' },
+};
+
+export const CATALOG_HELP = `  --catalog FILE    catalog file (default: $METAFUSE_CATALOG, else ${DEFAULT_CATALOG})
+  --json            print JSON instead of a table`;
+
+export function catalogLocation(args: ParsedArgs): string {
+  return stringOption(args, 'catalog') ?? (process.env.METAFUSE_CATALOG || DEFAULT_CATALOG);
+}
+
+export async function openCatalogArg(args: ParsedArgs): Promise<Catalog> {
+  const loc = catalogLocation(args);
+  let file = loc;
+  if (loc.startsWith('file://')) file = fileURLToPath(loc);
+  else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(loc)) {
+    throw new CommandError(`cannot read catalog URL "${loc}": store URLs are not supported by this build; pass a local file`);
+  }
+  try {
+    return openCatalog(file);
+  } catch (e) {
+    if (e instanceof CatalogError) throw new CommandError(e.message);
+    throw e;
+  }
+}
+
+/** Runs fn with the catalog open, closing it afterwards; turns NotFoundError into exit 1 with its message. */
+export async function withCatalog<T>(args: ParsedArgs, fn: (cat: Catalog) => T | Promise<T>): Promise<T> {
+  const cat = await openCatalogArg(args);
+  try {
+    return await fn(cat);
+  } catch (e) {
+    if (e instanceof NotFoundError) throw new CommandError(e.message);
+    throw e;
+  } finally {
+    cat.close();
+  }
+}
