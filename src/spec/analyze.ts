@@ -92,6 +92,18 @@ export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticB
   const refCandidates = (tenant: string): string[] =>
     [...datasets.values()].map((e) => formatDatasetRef(e.dataset, tenant));
 
+  // Replacements first: the deprecated-upstream warnings below name them.
+  for (const e of datasets.values()) {
+    const replacement = e.valid ? e.doc.deprecated?.replacement : undefined;
+    if (replacement === undefined) continue;
+    const target = resolve(replacement, e.dataset.tenant);
+    if (!target) {
+      bag.error(ptr(e, ['deprecated', 'replacement']), 'unknown-replacement', `replacement dataset "${replacement}" does not exist${didYouMean(replacement, refCandidates(e.dataset.tenant))}`);
+    } else if (e.dataset.deprecated) {
+      e.dataset.deprecated.replacement = { tenant: target.dataset.tenant, name: target.dataset.name };
+    }
+  }
+
   // References from datasets.
   for (const e of datasets.values()) {
     if (!e.valid) continue;
@@ -116,14 +128,6 @@ export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticB
     ds.upstream = upstream;
     checkTerms(v.terms, ['terms'], e);
     v.fields?.forEach((f, i) => checkTerms(f.terms, ['fields', i, 'terms'], e));
-    if (v.deprecated?.replacement !== undefined) {
-      const target = resolve(v.deprecated.replacement, ds.tenant);
-      if (!target) {
-        bag.error(ptr(e, ['deprecated', 'replacement']), 'unknown-replacement', `replacement dataset "${v.deprecated.replacement}" does not exist${didYouMean(v.deprecated.replacement, refCandidates(ds.tenant))}`);
-      } else if (ds.deprecated) {
-        ds.deprecated.replacement = { tenant: target.dataset.tenant, name: target.dataset.name };
-      }
-    }
     const topLevel = ds.fields.filter((f) => f.depth === 0).map((f) => f.path);
     (v.partitionKeys ?? []).forEach((key, i) => {
       if (!e.fieldsKnown) return;
