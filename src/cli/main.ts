@@ -2,6 +2,7 @@
 // unexpected errors are caught (a message, never a stack trace, unless METAFUSE_DEBUG=1).
 import { CommandError, EXIT, parseCommandArgs, UsageError, type Command } from './command.js';
 import { buildCommand } from './commands/build.js';
+import { diffCommand } from './commands/diff.js';
 import { glossaryCommand } from './commands/glossary.js';
 import { initCommand } from './commands/init.js';
 import { lineageCommand } from './commands/lineage.js';
@@ -16,6 +17,7 @@ export const COMMANDS: Command[] = [
   initCommand,
   validateCommand,
   buildCommand,
+  diffCommand,
   listCommand,
   showCommand,
   searchCommand,

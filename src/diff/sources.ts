@@ -1,0 +1,149 @@
+// What a diff compares: a specs directory, a catalog file, or the specs at a git
+// commit (`git:<ref>`), each turned into a Model.
+import { lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { CatalogError, openCatalog } from '../catalog/open.js';
+import { readModel } from '../catalog/read-model.js';
+import { git } from '../git/git.js';
+import { loadSpecs, type Diagnostic, type Model } from '../spec/index.js';
+
+export class SourceError extends Error {}
+
+export interface Side {
+  /** How the side is named in reports: the path, or git:<ref> (<short sha>). */
+  label: string;
+  model: Model;
+  diagnostics: Diagnostic[];
+  errors: number;
+}
+
+export interface SourceOptions {
+  /** The specs directory of the working tree: `git:` refs read the same path at that commit. */
+  specsDir: string;
+  /** Resolves store URLs (s3://, gs://, az://, file://) to a local catalog file; absent = unsupported. */
+  pullUrl?: (url: string) => Promise<string>;
+}
+
+export async function loadSide(ref: string, options: SourceOptions): Promise<Side> {
+  if (ref.startsWith('git:')) return loadGitSide(ref.slice(4), options.specsDir);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(ref)) {
+    if (!options.pullUrl) throw new SourceError(`cannot read "${ref}": store URLs are not supported here`);
+    return loadCatalogSide(await options.pullUrl(ref), ref);
+  }
+  let isDir: boolean;
+  try {
+    isDir = lstatSync(ref).isDirectory() || lstatSync(path.resolve(ref)).isDirectory();
+  } catch {
+    throw new SourceError(`"${ref}" is neither a specs directory, a catalog file, a store URL nor git:<ref>`);
+  }
+  if (isDir) {
+    const r = await loadSpecs(ref);
+    return { label: ref, model: r.model, diagnostics: r.diagnostics, errors: r.errors };
+  }
+  return loadCatalogSide(ref, ref);
+}
+
+function loadCatalogSide(file: string, label: string): Side {
+  let cat;
+  try {
+    cat = openCatalog(file);
+  } catch (e) {
+    if (e instanceof CatalogError) throw new SourceError(e.message);
+    throw e;
+  }
+  try {
+    const model = readModel(cat);
+    return { label: `${label} (version ${cat.meta.version})`, model, diagnostics: [], errors: 0 };
+  } finally {
+    cat.close();
+  }
+}
+
+/** Resolves a ref to a commit, fetching it when the clone is shallow and lacks it. */
+export function resolveCommit(cwd: string, ref: string): string {
+  const verify = () => git(cwd, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  let sha = verify();
+  if (sha) return sha;
+  if (git(cwd, ['rev-parse', '--is-inside-work-tree']) !== 'true') {
+    throw new SourceError(`git:${ref} needs the specs to be in a git checkout, and "${cwd}" is not`);
+  }
+  const shallow = git(cwd, ['rev-parse', '--is-shallow-repository']) === 'true';
+  // A shallow checkout (actions/checkout's default) lacks the base: fetch just that commit from origin.
+  if (git(cwd, ['remote', 'get-url', 'origin']) !== undefined) {
+    const remoteRef = ref.startsWith('origin/') ? ref.slice('origin/'.length) : ref;
+    if (git(cwd, ['fetch', '--no-tags', '--quiet', '--depth=1', 'origin', remoteRef]) !== undefined) {
+      sha = verify() ?? git(cwd, ['rev-parse', '--verify', '--quiet', 'FETCH_HEAD^{commit}']);
+      if (sha) return sha;
+    }
+  }
+  if (shallow) {
+    throw new SourceError(`git:${ref} is not in this shallow clone and could not be fetched; fetch more history (actions/checkout with fetch-depth: 0, or git fetch --unshallow)`);
+  }
+  throw new SourceError(`git:${ref} is not a commit, branch or tag in this repository`);
+}
+
+async function loadGitSide(ref: string, specsDir: string): Promise<Side> {
+  const dir = path.resolve(specsDir);
+  const cwd = existingParent(dir);
+  const top = git(cwd, ['rev-parse', '--show-toplevel']);
+  if (!top) throw new SourceError(`git:${ref} needs the specs to be in a git checkout, and "${specsDir}" is not`);
+  const sha = resolveCommit(cwd, ref);
+  const prefix = path.relative(top, dir).split(path.sep).join('/');
+  const tmp = mkdtempSync(path.join(tmpdir(), 'metafuse-git-'));
+  try {
+    const root = path.join(tmp, 'specs');
+    mkdirSync(root, { recursive: true });
+    materialize(top, sha, prefix, root);
+    const r = await loadSpecs(root);
+    return { label: `git:${ref} (${sha.slice(0, 7)})`, model: r.model, diagnostics: r.diagnostics, errors: r.errors };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function existingParent(p: string): string {
+  let cur = p;
+  for (;;) {
+    try {
+      if (lstatSync(cur).isDirectory()) return cur;
+    } catch {
+      // keep walking up
+    }
+    const up = path.dirname(cur);
+    if (up === cur) return cur;
+    cur = up;
+  }
+}
+
+/** Writes the tree of `prefix` at commit `sha` into `dest`, with one `git cat-file --batch` for all blobs. */
+function materialize(top: string, sha: string, prefix: string, dest: string): void {
+  const listing = git(top, ['ls-tree', '-r', '-z', '--full-tree', sha, '--', prefix || '.']);
+  if (listing === undefined) throw new SourceError(`cannot list the specs at ${sha.slice(0, 7)}`);
+  const entries = listing
+    .split('\u0000')
+    .filter(Boolean)
+    .map((line) => {
+      const tab = line.indexOf('\t');
+      const [mode, type, blob] = line.slice(0, tab).split(' ') as [string, string, string];
+      return { mode, type, blob, file: line.slice(tab + 1) };
+    })
+    .filter((e) => e.type === 'blob');
+  if (entries.length === 0) return;
+  const out = execFileSync('git', ['cat-file', '--batch'], { cwd: top, input: entries.map((e) => e.blob).join('\n') + '\n', maxBuffer: 2 ** 31 });
+  let pos = 0;
+  for (const e of entries) {
+    const nl = out.indexOf(10, pos);
+    const header = out.toString('latin1', pos, nl);
+    const size = Number(header.split(' ')[2]);
+    const content = out.subarray(nl + 1, nl + 1 + size);
+    pos = nl + 1 + size + 1;
+    const rel = prefix ? path.posix.relative(prefix, e.file) : e.file;
+    if (rel.startsWith('..')) continue;
+    const target = path.join(dest, ...rel.split('/'));
+    mkdirSync(path.dirname(target), { recursive: true });
+    if (e.mode === '120000') symlinkSync(content.toString('utf8'), target);
+    else writeFileSync(target, content);
+  }
+}
