@@ -4,8 +4,12 @@ import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'no
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { openDatabase, type Database } from '../db/index.js';
-import { datasetKey, type Model } from '../spec/model.js';
+import { datasetKey, parseDatasetRef, type Model } from '../spec/model.js';
+import { parseType, sqlType } from '../spec/types.js';
+import { computeDrift, type ObservationRow, type ObservedField } from './observations.js';
 import { APPLICATION_ID, INDEXES, SCHEMA_VERSION, TABLES } from './schema.js';
+
+export type { ObservationRow } from './observations.js';
 
 export const BUILDER = 'metafuse 0.1.0';
 
@@ -15,19 +19,10 @@ export interface BuildInfo {
   sourceCommit: string | null;
   /** ISO 8601, from the commit time or SOURCE_DATE_EPOCH; never the wall clock. */
   builtAt: string | null;
+  /** ISO 8601 commit time of sourceCommit (orders publishes), or null. */
+  commitTime?: string | null;
   /** Run-time observations carried over from an earlier catalog. */
   observations?: ObservationRow[];
-}
-
-export interface ObservationRow {
-  tenant: string;
-  dataset: string;
-  observed_at: string;
-  run_id: string | null;
-  row_count: number | null;
-  size_bytes: number | null;
-  schema: string | null;
-  drift: string | null;
 }
 
 export interface CompileResult {
@@ -87,8 +82,10 @@ function syncDir(dir: string): void {
 
 /** Fills an empty database with the model. Returns row counts. */
 export function writeCatalog(db: Database, model: Model, info: BuildInfo): Omit<CompileResult, 'path' | 'bytes'> {
-  // The file is a private temp file until renamed: no journal needed, a crash just discards it.
-  db.exec(`PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF; PRAGMA application_id = ${APPLICATION_ID}; PRAGMA user_version = ${SCHEMA_VERSION};`);
+  // The file is a private temp file until renamed: no journal file needed, a crash just discards it.
+  // MEMORY, not OFF: better-sqlite3's defensive mode silently ignores journal_mode = OFF, which
+  // left a "-journal" file beside the target (debris after a kill, and slower builds).
+  db.exec(`PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF; PRAGMA application_id = ${APPLICATION_ID}; PRAGMA user_version = ${SCHEMA_VERSION};`);
   db.exec(TABLES);
   let fieldCount = 0;
   let edgeCount = 0;
@@ -113,6 +110,7 @@ export function writeCatalog(db: Database, model: Model, info: BuildInfo): Omit<
     const insLineage = db.prepare('INSERT INTO lineage (upstream_id, downstream_id) VALUES (?, ?)');
     const insColumn = db.prepare('INSERT OR IGNORE INTO column_lineage (upstream_field_id, downstream_field_id) VALUES (?, ?)');
 
+    const insUndeclared = db.prepare('INSERT INTO datasets (id, tenant, name, display_name, declared) VALUES (?, ?, ?, ?, 0)');
     const fieldIds = new Map<string, number>();
     let fieldId = 0;
     model.datasets.forEach((d, i) => {
@@ -136,7 +134,6 @@ export function writeCatalog(db: Database, model: Model, info: BuildInfo): Omit<
         for (const term of f.terms) insTermLink.run(term, 'field', id, fieldId, null);
       }
     });
-    fieldCount = fieldId;
 
     model.datasets.forEach((d, i) => {
       for (const u of d.upstream) {
@@ -161,10 +158,51 @@ export function writeCatalog(db: Database, model: Model, info: BuildInfo): Omit<
       for (const r of t.related) insTermLink.run(t.id, 'related', null, null, r);
     }
 
+    // Observations outlive rebuilds: keyed by name, drift recomputed against today's declared fields.
+    const observations = info.observations ?? [];
+    const latest = new Map<string, ObservationRow>();
+    for (const o of observations) {
+      const k = datasetKey({ tenant: o.tenant, name: o.dataset });
+      const cur = latest.get(k);
+      if (!cur || o.observed_at >= cur.observed_at) latest.set(k, o);
+    }
+    let nextId = model.datasets.length;
+    for (const [k, o] of [...latest].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      if (ids.has(k)) continue;
+      // A dataset only pipelines have seen: listed, searchable, marked declared = 0.
+      const id = ++nextId;
+      ids.set(k, id);
+      insUndeclared.run(id, o.tenant, o.dataset, o.tenant === defaultTenant || (nameCount.get(o.dataset.toLowerCase()) ?? 0) === 0 ? o.dataset : `${o.tenant}/${o.dataset}`);
+      const observed = o.schema ? (JSON.parse(o.schema) as ObservedField[]) : [];
+      observed.forEach((f, position) => {
+        fieldId++;
+        const dot = f.name.lastIndexOf('.');
+        insField.run(fieldId, id, f.name, f.name.slice(dot + 1), dot < 0 ? null : f.name.slice(0, dot), f.name.split('.').length - 1, position, f.type, sqlTypeOf(f.type), f.nullable ? 1 : 0, null);
+      });
+    }
+    fieldCount = fieldId;
+    const declared = new Map(model.datasets.map((d) => [datasetKey(d), d]));
     const insObs = db.prepare(
-      'INSERT INTO observations (tenant, dataset, observed_at, run_id, row_count, size_bytes, schema, drift) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO observations (uid, tenant, dataset, observed_at, run_id, row_count, size_bytes, schema, upstream, drift) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    for (const o of info.observations ?? []) insObs.run(o.tenant, o.dataset, o.observed_at, o.run_id, o.row_count, o.size_bytes, o.schema, o.drift);
+    for (const o of [...observations].sort((a, b) => (a.observed_at < b.observed_at ? -1 : a.observed_at > b.observed_at ? 1 : a.uid < b.uid ? -1 : 1))) {
+      const d = declared.get(datasetKey({ tenant: o.tenant, name: o.dataset }));
+      const drift = d ? computeDrift(d.fields, o.schema ? (JSON.parse(o.schema) as ObservedField[]) : null) : null;
+      insObs.run(o.uid, o.tenant, o.dataset, o.observed_at, o.run_id, o.row_count, o.size_bytes, o.schema, o.upstream, drift ? JSON.stringify(drift) : null);
+    }
+    // Lineage of observed-only datasets comes from what their latest run read.
+    for (const [k, o] of latest) {
+      if (declared.has(k) || !o.upstream) continue;
+      const down = ids.get(k)!;
+      const seen = new Set<number>();
+      for (const ref of JSON.parse(o.upstream) as string[]) {
+        const up = ids.get(datasetKey(parseDatasetRef(ref, o.tenant)));
+        if (up === undefined || up === down || seen.has(up)) continue;
+        seen.add(up);
+        insLineage.run(up, down);
+        edgeCount++;
+      }
+    }
 
     const insMeta = db.prepare('INSERT INTO catalog_meta (key, value) VALUES (?, ?)');
     const meta: Record<string, string | null> = {
@@ -172,6 +210,7 @@ export function writeCatalog(db: Database, model: Model, info: BuildInfo): Omit<
       version: String(info.version),
       spec_hash: model.specHash,
       source_commit: info.sourceCommit,
+      source_commit_time: info.commitTime ?? null,
       built_at: info.builtAt,
       catalog_name: model.config.name,
       default_tenant: model.config.defaultTenant,
@@ -185,4 +224,12 @@ export function writeCatalog(db: Database, model: Model, info: BuildInfo): Omit<
   db.exec("INSERT INTO dataset_search (dataset_search) VALUES ('rebuild');");
   db.exec('ANALYZE;');
   return { datasets: model.datasets.length, fields: fieldCount, lineageEdges: edgeCount };
+}
+
+function sqlTypeOf(type: string): string {
+  try {
+    return sqlType(parseType(type));
+  } catch {
+    return '';
+  }
 }

@@ -1,6 +1,7 @@
 // The catalog file read back into the same Model the specs produce, so that a
 // diff can compare any two of: specs directory, catalog file, git commit, store URL.
 import { DEFAULT_CONFIG, type CatalogConfig, type Dataset, type Field, type GlossaryTerm, type Model, type Policy } from '../spec/model.js';
+import type { ObservationRow } from './observations.js';
 import type { Catalog } from './open.js';
 
 export function readModel(cat: Catalog): Model {
@@ -69,7 +70,7 @@ export function readModel(cat: Catalog): Model {
     if (t.field_id === null) byId.get(t.dataset_id)?.tags.push(t.tag);
     else fieldById.get(t.field_id)?.field.tags.push(t.tag);
   }
-  for (const l of db.prepare('SELECT upstream_id, downstream_id FROM lineage ORDER BY downstream_id, rowid').all<{ upstream_id: number; downstream_id: number }>()) {
+  for (const l of db.prepare('SELECT upstream_id, downstream_id FROM lineage ORDER BY downstream_id, upstream_id').all<{ upstream_id: number; downstream_id: number }>()) {
     const up = idOf.get(l.upstream_id);
     if (up) byId.get(l.downstream_id)?.upstream.push(up);
   }
@@ -98,4 +99,11 @@ export function readModel(cat: Catalog): Model {
   }
 
   return { config, datasets: [...byId.values()], terms: [...terms.values()], specHash: meta.spec_hash ?? '' };
+}
+
+/** Every run-time observation in the catalog, oldest first. */
+export function readObservations(cat: Catalog): ObservationRow[] {
+  return cat.db
+    .prepare('SELECT uid, tenant, dataset, observed_at, run_id, row_count, size_bytes, schema, upstream FROM observations ORDER BY observed_at, uid')
+    .all<ObservationRow>();
 }

@@ -87,6 +87,7 @@ CREATE TABLE term_links (
 
 CREATE TABLE observations (
   id          INTEGER PRIMARY KEY,
+  uid         TEXT NOT NULL UNIQUE,
   tenant      TEXT NOT NULL,
   dataset     TEXT NOT NULL,
   observed_at TEXT NOT NULL,
@@ -94,6 +95,7 @@ CREATE TABLE observations (
   row_count   INTEGER,
   size_bytes  INTEGER,
   schema      TEXT,
+  upstream    TEXT,
   drift       TEXT
 );
 

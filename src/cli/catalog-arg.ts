@@ -3,7 +3,10 @@
 import { fileURLToPath } from 'node:url';
 import { CatalogError, openCatalog, type Catalog } from '../catalog/open.js';
 import { NotFoundError } from '../catalog/queries.js';
+import { isStoreUrl, openStoreTarget } from '../store/open.js';
+import { pull } from '../store/pull.js';
 import { CommandError, stringOption, type OptionSpec, type ParsedArgs } from './command.js';
+import { withStoreErrors } from './store-errors.js';
 
 export const DEFAULT_CATALOG = 'catalog.db';
 
@@ -12,7 +15,8 @@ export const CATALOG_OPTIONS: OptionSpec = {
   json: { type: 'boolean' },
 };
 
-export const CATALOG_HELP = `  --catalog FILE    catalog file (default: $METAFUSE_CATALOG, else ${DEFAULT_CATALOG})
+export const CATALOG_HELP = `  --catalog FILE    catalog file or store URL, pulled into the cache first
+                    (default: $METAFUSE_CATALOG, else ${DEFAULT_CATALOG})
   --json            print JSON instead of a table`;
 
 export function catalogLocation(args: ParsedArgs): string {
@@ -23,9 +27,7 @@ export async function openCatalogArg(args: ParsedArgs): Promise<Catalog> {
   const loc = catalogLocation(args);
   let file = loc;
   if (loc.startsWith('file://')) file = fileURLToPath(loc);
-  else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(loc)) {
-    throw new CommandError(`cannot read catalog URL "${loc}": store URLs are not supported by this build; pass a local file`);
-  }
+  else if (isStoreUrl(loc)) file = (await withStoreErrors(async () => pull(await openStoreTarget(loc)))).path;
   try {
     return openCatalog(file);
   } catch (e) {

@@ -3,6 +3,9 @@
 import { CommandError, EXIT, parseCommandArgs, UsageError, type Command } from './command.js';
 import { buildCommand } from './commands/build.js';
 import { diffCommand } from './commands/diff.js';
+import { emitCommand } from './commands/emit.js';
+import { publishCommand } from './commands/publish.js';
+import { pullCommand } from './commands/pull.js';
 import { glossaryCommand } from './commands/glossary.js';
 import { initCommand } from './commands/init.js';
 import { lineageCommand } from './commands/lineage.js';
@@ -18,6 +21,9 @@ export const COMMANDS: Command[] = [
   validateCommand,
   buildCommand,
   diffCommand,
+  publishCommand,
+  pullCommand,
+  emitCommand,
   listCommand,
   showCommand,
   searchCommand,

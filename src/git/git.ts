@@ -14,6 +14,8 @@ export interface Provenance {
   sourceCommit: string | null;
   /** ISO 8601 UTC, no milliseconds. */
   builtAt: string | null;
+  /** Commit time of sourceCommit, ISO 8601 UTC; null outside a checkout. */
+  commitTime: string | null;
 }
 
 /**
@@ -25,9 +27,19 @@ export function provenance(specsDir: string, env: NodeJS.ProcessEnv = process.en
   const [sha, ct] = head ? head.split(' ') : [];
   const sourceCommit = sha || env.GITHUB_SHA || null;
   const epoch = env.SOURCE_DATE_EPOCH && /^[0-9]+$/.test(env.SOURCE_DATE_EPOCH) ? Number(env.SOURCE_DATE_EPOCH) : ct ? Number(ct) : undefined;
-  return { sourceCommit, builtAt: epoch === undefined ? null : isoSeconds(epoch) };
+  return { sourceCommit, builtAt: epoch === undefined ? null : isoSeconds(epoch), commitTime: ct ? isoSeconds(Number(ct)) : null };
 }
 
 export function isoSeconds(epochSeconds: number): string {
   return new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** True when `ancestor` is an ancestor of (or equal to) `descendant`; undefined when git cannot tell. */
+export function isAncestor(cwd: string, ancestor: string, descendant: string): boolean | undefined {
+  try {
+    execFileSync('git', ['merge-base', '--is-ancestor', ancestor, descendant], { cwd, stdio: 'ignore' });
+    return true;
+  } catch (e) {
+    return (e as { status?: number }).status === 1 ? false : undefined;
+  }
 }

@@ -44,6 +44,11 @@ export async function readArrowSchema(bytes: Uint8Array): Promise<ArrowSchemaInf
     if (e instanceof ArrowSchemaError) throw e;
     throw new ArrowSchemaError(`cannot read the Arrow data: ${oneLine(e)}`);
   }
+  return convertArrowSchema(schema);
+}
+
+/** An apache-arrow Schema in our type model (also used for schemas handed over by library callers). */
+export function convertArrowSchema(schema: Schema): ArrowSchemaInfo {
   const fieldDescriptions = new Map<string, string>();
   const fields = schema.fields.map((f) => convertField(f, f.name, fieldDescriptions, 0));
   return { fields, description: schema.metadata.get('description') ?? null, fieldDescriptions };
@@ -68,7 +73,8 @@ const MAX_DEPTH = 64;
 function convertField(f: ArrowField, path: string, descriptions: Map<string, string>, depth: number): ChildField {
   if (depth > MAX_DEPTH) throw new ArrowSchemaError(`field "${path}" is nested more than ${MAX_DEPTH} levels deep`);
   const description = f.metadata.get('description') ?? f.metadata.get('comment');
-  if (description) descriptions.set(path, description);
+  // A list item shares its list's path; the list field's own description comes first and wins.
+  if (description && !descriptions.has(path)) descriptions.set(path, description);
   return { name: f.name, type: convertType(f.type, path, descriptions, depth), nullable: f.nullable };
 }
 

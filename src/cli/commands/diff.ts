@@ -2,6 +2,9 @@ import { diffModels } from '../../diff/compute.js';
 import { renderJson, renderMarkdown, renderText } from '../../diff/render.js';
 import { loadSide, SourceError } from '../../diff/sources.js';
 import { summaryLine } from '../../spec/report.js';
+import { openStoreTarget } from '../../store/open.js';
+import { pull } from '../../store/pull.js';
+import { withStoreErrors } from '../store-errors.js';
 import { choiceOption, CommandError, EXIT, stringOption, type Command } from '../command.js';
 import { paint } from '../io.js';
 import { DEFAULT_SPECS } from './validate.js';
@@ -12,7 +15,7 @@ export const diffCommand: Command = {
   name: 'diff',
   summary: 'what changes between two versions of the catalog, and what it breaks downstream',
   usage: 'metafuse diff --base X [--head Y] [--specs DIR] [--format text|markdown|json] [--fail-on-breaking]',
-  help: `X and Y are each a specs directory, a catalog file, or git:<ref> (the specs
+  help: `X and Y are each a specs directory, a catalog file, a store URL, or git:<ref> (the specs
 directory at that commit, read from git without touching the working tree).
 --head defaults to the specs directory (--specs, default ${DEFAULT_SPECS}).
 
@@ -45,7 +48,8 @@ Examples:
     const headRef = stringOption(args, 'head') ?? specsDir;
     let base, head;
     try {
-      [base, head] = [await loadSide(baseRef, { specsDir }), await loadSide(headRef, { specsDir })];
+      const pullUrl = async (url: string) => (await withStoreErrors(async () => pull(await openStoreTarget(url)))).path;
+      [base, head] = [await loadSide(baseRef, { specsDir, pullUrl }), await loadSide(headRef, { specsDir, pullUrl })];
     } catch (e) {
       if (e instanceof SourceError) throw new CommandError(e.message);
       throw e;

@@ -1,0 +1,112 @@
+// Google Cloud Storage backend (gs://bucket/key) with @google-cloud/storage,
+// loaded only when used. Conditional writes use ifGenerationMatch (0 = create).
+// Credentials come from Application Default Credentials; STORAGE_EMULATOR_HOST
+// points the client at an emulator.
+import type { Bucket } from '@google-cloud/storage';
+import { requestTimeoutMs } from './timeouts.js';
+import { AmbiguousStoreError, StoreError, type GetResult, type ObjectInfo, type ObjectStore, type PutOptions, type PutResult } from './types.js';
+
+interface GcsError {
+  code?: number | string;
+  message?: string;
+}
+
+export class GcsStore implements ObjectStore {
+  readonly name: string;
+  private bucketRef: Promise<Bucket> | undefined;
+
+  constructor(readonly bucket: string) {
+    this.name = `gs://${bucket}`;
+  }
+
+  private connect(): Promise<Bucket> {
+    return (this.bucketRef ??= (async () => {
+      const { Storage } = await import('@google-cloud/storage');
+      // Retries are MetaFuse's (after reading back), so the client must not repeat a conditional write.
+      const storage = new Storage({ retryOptions: { autoRetry: false }, timeout: requestTimeoutMs() } as ConstructorParameters<typeof Storage>[0]);
+      return storage.bucket(this.bucket);
+    })());
+  }
+
+  private fail(e: unknown, what: string, key: string): never {
+    const x = e as GcsError;
+    const code = Number(x?.code);
+    if (code === 401 || code === 403) {
+      throw new StoreError(`${what} gs://${this.bucket}/${key} was refused (HTTP ${code}): check GOOGLE_APPLICATION_CREDENTIALS or the workload identity, and its storage.objects permissions`);
+    }
+    if (/Could not load the default credentials/i.test(x?.message ?? '')) {
+      throw new StoreError(`no Google Cloud credentials found for gs://${this.bucket}: set GOOGLE_APPLICATION_CREDENTIALS or run gcloud auth application-default login`);
+    }
+    if (code === 404) throw new StoreError(`bucket "${this.bucket}" does not exist`);
+    throw new AmbiguousStoreError(`${what} gs://${this.bucket}/${key} failed${code ? ` (HTTP ${code})` : ''}: ${x?.message ?? String(e)}`, e);
+  }
+
+  async head(key: string): Promise<ObjectInfo | null> {
+    const bucket = await this.connect();
+    try {
+      const [m] = await bucket.file(key).getMetadata();
+      return { token: String(m.generation), size: Number(m.size ?? 0), metadata: stringMap(m.metadata) };
+    } catch (e) {
+      if (Number((e as GcsError).code) === 404) return null;
+      return this.fail(e, 'reading', key);
+    }
+  }
+
+  async get(key: string, options: { ifNoneMatch?: string } = {}): Promise<GetResult> {
+    const info = await this.head(key);
+    if (!info) return { status: 'absent' };
+    if (options.ifNoneMatch === info.token) return { status: 'not-modified', info };
+    const bucket = await this.connect();
+    try {
+      // Pin the generation just read so body and metadata belong together.
+      const [body] = await bucket.file(key, { generation: Number(info.token) }).download({ validation: false });
+      return { status: 'ok', info: { ...info, size: body.length }, body };
+    } catch (e) {
+      if (Number((e as GcsError).code) === 404) return this.get(key, options); // replaced meanwhile: read the new one
+      return this.fail(e, 'reading', key);
+    }
+  }
+
+  async put(key: string, body: Buffer, options: PutOptions): Promise<PutResult> {
+    const bucket = await this.connect();
+    const file = bucket.file(key);
+    try {
+      await file.save(body, {
+        resumable: false,
+        validation: false,
+        metadata: { contentType: 'application/vnd.sqlite3', metadata: options.metadata },
+        preconditionOpts: { ifGenerationMatch: options.ifMatch === null ? 0 : Number(options.ifMatch) },
+      });
+      // save() leaves the object resource of this write in file.metadata.
+      return { status: 'ok', token: String(file.metadata.generation) };
+    } catch (e) {
+      if (Number((e as GcsError).code) === 412) return { status: 'conflict' };
+      return this.fail(e, 'writing', key);
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const bucket = await this.connect();
+    try {
+      const [files] = await bucket.getFiles({ prefix });
+      return files.map((f) => f.name).sort();
+    } catch (e) {
+      return this.fail(e, 'reading', prefix);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    const bucket = await this.connect();
+    try {
+      await bucket.file(key).delete({ ignoreNotFound: true });
+    } catch (e) {
+      this.fail(e, 'writing', key);
+    }
+  }
+}
+
+function stringMap(m: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (m && typeof m === 'object') for (const [k, v] of Object.entries(m)) if (v !== null && v !== undefined) out[k] = String(v);
+  return out;
+}

@@ -1,0 +1,133 @@
+// publish and emit: the two writers of the protocol. publish replaces the declared
+// metadata (keeping observations); emit adds one observation (keeping the rest).
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { ObservationRow, ObservedField } from '../catalog/observations.js';
+import { isAncestor } from '../git/git.js';
+import { datasetKey, DEFAULT_CONFIG, parseDatasetRef, type Model } from '../spec/model.js';
+import type { StoreTarget } from './open.js';
+import { conditionalUpdate, retryPolicy, type ProtocolHooks, type RemoteCatalog, type RetryPolicy, type WriteOutcome } from './protocol.js';
+
+export interface PublishOptions {
+  model: Model;
+  sourceCommit: string | null;
+  commitTime: string | null;
+  builtAt: string | null;
+  /** A directory inside the git checkout, to order commits by ancestry. */
+  gitDir?: string;
+  /** Also keep immutable copies at <dir>/versions/<version>.db, and only the newest N. */
+  keepHistory?: number;
+}
+
+export async function publish(target: StoreTarget, o: PublishOptions, policy: RetryPolicy = retryPolicy(), hooks: ProtocolHooks = {}): Promise<WriteOutcome> {
+  const history: ProtocolHooks = o.keepHistory
+    ? { afterWrite: (body, version, metadata) => keepHistory(target, body, version, metadata, o.keepHistory!) }
+    : {};
+  return conditionalUpdate(
+    target,
+    (remote) => {
+      if (remote.model && remote.model.specHash === o.model.specHash && remote.sourceCommit === o.sourceCommit) {
+        return { write: false, reason: 'unchanged', message: `already published: version ${remote.version} has the same specs (spec hash ${o.model.specHash.slice(0, 12)}) and commit` };
+      }
+      if (isRemoteNewer(remote, o)) {
+        return {
+          write: false,
+          reason: 'stale',
+          message: `not replaced: version ${remote.version} was built from commit ${short(remote.sourceCommit)}${remote.commitTime ? ` (${remote.commitTime})` : ''}, newer than ${short(o.sourceCommit)}${o.commitTime ? ` (${o.commitTime})` : ''}`,
+        };
+      }
+      return { write: true, model: o.model, observations: remote.observations, build: { sourceCommit: o.sourceCommit, builtAt: o.builtAt, commitTime: o.commitTime } };
+    },
+    policy,
+    { ...hooks, ...history, afterWrite: async (b, v, m) => { await history.afterWrite?.(b, v, m); await hooks.afterWrite?.(b, v, m); } },
+  );
+}
+
+function short(sha: string | null): string {
+  return sha ? sha.slice(0, 12) : '(unknown)';
+}
+
+/** Ancestry first (when both commits are in the local repository), then commit time. */
+function isRemoteNewer(remote: RemoteCatalog, o: PublishOptions): boolean {
+  if (!remote.sourceCommit || !o.sourceCommit || remote.sourceCommit === o.sourceCommit) return false;
+  if (o.gitDir) {
+    const oursIsOlder = isAncestor(o.gitDir, o.sourceCommit, remote.sourceCommit);
+    if (oursIsOlder === true) return true;
+    const remoteIsOlder = isAncestor(o.gitDir, remote.sourceCommit, o.sourceCommit);
+    if (remoteIsOlder === true) return false;
+  }
+  return Boolean(remote.commitTime && o.commitTime && remote.commitTime > o.commitTime);
+}
+
+function historyPrefix(target: StoreTarget): string {
+  const dir = path.posix.dirname(target.key);
+  return dir === '.' ? 'versions/' : `${dir}/versions/`;
+}
+
+async function keepHistory(target: StoreTarget, body: Buffer, version: number, metadata: Record<string, string>, keep: number): Promise<void> {
+  const prefix = historyPrefix(target);
+  // Create-only: an existing copy of this version is never overwritten.
+  await target.store.put(`${prefix}${version}.db`, body, { ifMatch: null, metadata });
+  const versions = (await target.store.list(prefix))
+    .map((k) => ({ k, v: Number(/(\d+)\.db$/.exec(k)?.[1]) }))
+    .filter((x) => Number.isFinite(x.v))
+    .sort((a, b) => b.v - a.v);
+  for (const old of versions.slice(keep)) await target.store.delete(old.k);
+}
+
+export interface EmitOptions {
+  /** "name" or "tenant/name". */
+  dataset: string;
+  schema?: ObservedField[];
+  rowCount?: number;
+  sizeBytes?: number;
+  upstream?: string[];
+  runId?: string;
+  /** ISO 8601; default now. */
+  observedAt?: string;
+}
+
+export interface EmitOutcome extends WriteOutcome {
+  dataset: string;
+  declared: boolean;
+}
+
+export async function emit(target: StoreTarget, o: EmitOptions, policy: RetryPolicy = retryPolicy(), hooks: ProtocolHooks = {}): Promise<EmitOutcome> {
+  const uid = randomBytes(12).toString('hex');
+  const observedAt = o.observedAt ?? new Date().toISOString();
+  let resolved = { tenant: '', name: o.dataset, declared: false };
+  const outcome = await conditionalUpdate(
+    target,
+    (remote) => {
+      const model = remote.model ?? emptyModel();
+      const ref = parseDatasetRef(o.dataset, model.config.defaultTenant);
+      const known = model.datasets.find((d) => datasetKey(d) === datasetKey(ref));
+      resolved = { tenant: known?.tenant ?? ref.tenant, name: known?.name ?? ref.name, declared: known !== undefined };
+      const row: ObservationRow = {
+        uid,
+        tenant: resolved.tenant,
+        dataset: resolved.name,
+        observed_at: observedAt,
+        run_id: o.runId ?? null,
+        row_count: o.rowCount ?? null,
+        size_bytes: o.sizeBytes ?? null,
+        schema: o.schema ? JSON.stringify(o.schema) : null,
+        upstream: o.upstream?.length ? JSON.stringify(o.upstream) : null,
+      };
+      return {
+        write: true,
+        model,
+        observations: [...remote.observations, row],
+        build: { sourceCommit: remote.sourceCommit, builtAt: remote.builtAt, commitTime: remote.commitTime },
+        alreadyDone: (r) => r.observations.some((x) => x.uid === uid),
+      };
+    },
+    policy,
+    hooks,
+  );
+  return { ...outcome, dataset: resolved.tenant === '' ? o.dataset : `${resolved.tenant}/${resolved.name}`, declared: resolved.declared };
+}
+
+function emptyModel(): Model {
+  return { config: DEFAULT_CONFIG, datasets: [], terms: [], specHash: '' };
+}
