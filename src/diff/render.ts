@@ -133,7 +133,14 @@ export function mdCell(s: string, max = 200): string {
 function htmlText(s: string, max = 120): string {
   const one = s.replace(/\s+/g, ' ').trim();
   const cut = one.length > max ? `${one.slice(0, max - 1)}…` : one;
-  return cut.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '&#124;');
+  return (
+    cut
+      .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '&#124;')
+      // Markdown still reads code spans, emphasis and links between inline tags (`__x__` turns bold):
+      // entities neutralise them, and also decode inside HTML blocks such as <summary>.
+      .replace(/[\\`*~[\]]/g, (c) => `&#${c.charCodeAt(0)};`)
+      .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '&#95;')
+  );
 }
 
 /** A name in code style, safe inside a table cell. */

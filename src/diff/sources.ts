@@ -1,6 +1,6 @@
 // What a diff compares: a specs directory, a catalog file, or the specs at a git
 // commit (`git:<ref>`), each turned into a Model.
-import { lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -34,7 +34,7 @@ export async function loadSide(ref: string, options: SourceOptions): Promise<Sid
   }
   let isDir: boolean;
   try {
-    isDir = lstatSync(ref).isDirectory() || lstatSync(path.resolve(ref)).isDirectory();
+    isDir = statSync(ref).isDirectory(); // follows a symbolic link to a specs directory
   } catch {
     throw new SourceError(`"${ref}" is neither a specs directory, a catalog file, a store URL nor git:<ref>`);
   }
@@ -63,6 +63,8 @@ function loadCatalogSide(file: string, label: string): Side {
 
 /** Resolves a ref to a commit, fetching it when the clone is shallow and lacks it. */
 export function resolveCommit(cwd: string, ref: string): string {
+  // A ref starting with "-" would reach git as an option (git fetch --upload-pack=<command> runs it).
+  if (ref === '' || ref.startsWith('-')) throw new SourceError(`git:${ref} is not a valid ref (a commit, branch or tag)`);
   const verify = () => git(cwd, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
   let sha = verify();
   if (sha) return sha;
@@ -90,7 +92,8 @@ async function loadGitSide(ref: string, specsDir: string): Promise<Side> {
   const top = git(cwd, ['rev-parse', '--show-toplevel']);
   if (!top) throw new SourceError(`git:${ref} needs the specs to be in a git checkout, and "${specsDir}" is not`);
   const sha = resolveCommit(cwd, ref);
-  const prefix = path.relative(top, dir).split(path.sep).join('/');
+  // git prints the top level with symbolic links resolved: resolve the specs path the same way.
+  const prefix = path.relative(realpathSync(top), path.join(realpathSync(cwd), path.relative(cwd, dir))).split(path.sep).join('/');
   const tmp = mkdtempSync(path.join(tmpdir(), 'metafuse-git-'));
   try {
     const root = path.join(tmp, 'specs');

@@ -99,8 +99,11 @@ function erase(t: ArrowType): ArrowType {
       return { ...t, item: { ...t.item, type: erase(t.item.type) } };
     case 'fixed_size_list':
       return { ...t, item: { ...t.item, type: erase(t.item.type) } };
-    case 'map':
-      return { ...t, key: erase(t.key), value: { ...t.value, type: erase(t.value.type) } };
+    case 'map': {
+      // Key and value are nested fields of their own (m.key, m.value), compared one by one.
+      const member: ArrowType = { kind: 'struct', fields: [] };
+      return { ...t, key: member, value: { ...t.value, nullable: true, type: member } };
+    }
     default:
       return t;
   }
