@@ -1,6 +1,6 @@
 // Opens a catalog file for reading, refusing files that are not MetaFuse catalogs
 // or that a newer MetaFuse wrote.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { openDatabase, type Database } from '../db/index.js';
 import { APPLICATION_ID, SCHEMA_VERSION } from './schema.js';
 
@@ -52,6 +52,15 @@ export function openCatalog(path: string): Catalog {
   const fileVersion = header.readUInt32BE(60);
   if (fileVersion > SCHEMA_VERSION) {
     throw new CatalogError(`"${path}" uses catalog schema version ${fileVersion}, newer than this MetaFuse understands (${SCHEMA_VERSION}); upgrade MetaFuse`);
+  }
+  // A download or copy cut short: SQLite zero-fills missing pages and may answer
+  // from the rest, so compare the size the header promises with the file's size.
+  const pageSize = header.readUInt16BE(16) === 1 ? 65536 : header.readUInt16BE(16);
+  const sizeValid = header.readUInt32BE(92) === header.readUInt32BE(24);
+  const expected = header.readUInt32BE(28) * pageSize;
+  if (sizeValid && expected > 0) {
+    const actual = statSync(path).size;
+    if (actual < expected) throw new CatalogError(`"${path}" is truncated (${actual} of ${expected} bytes); download or build it again`);
   }
   let db: Database;
   try {

@@ -283,7 +283,9 @@ export function searchDatasets(cat: Catalog, query: string, limit = 20): { query
     domain: r.domain,
     owner: r.owner,
     description: r.description,
-    score: Math.round(-r.rank * 1000) / 1000,
+    // Significant digits, not decimals: bm25 scores of words in most datasets are ~1e-6
+    // (FTS5 clamps a negative IDF), and rounding them to 0 would erase the ranking.
+    score: Number((-r.rank).toPrecision(4)),
     matched: [] as string[],
   }));
   markMatchedColumns(cat.db, fts.tokens, results, rows);
@@ -294,14 +296,23 @@ export function searchDatasets(cat: Catalog, query: string, limit = 20): { query
 function markMatchedColumns(db: Database, tokens: string[], results: SearchResult[], rows: Array<{ id: number }>): void {
   if (tokens.length === 0 || results.length === 0) return;
   const stmt = db.prepare(`SELECT ${SEARCH_COLUMNS.join(', ')} FROM dataset_search_source WHERE id = ?`);
+  const folded = tokens.map(foldWord);
   results.forEach((res, i) => {
     const src = stmt.get<Record<string, string>>(rows[i]!.id);
     if (!src) return;
     for (const col of SEARCH_COLUMNS) {
-      const text = (src[col] ?? '').toLowerCase();
-      if (tokens.some((t) => text.includes(t))) res.matched.push(col === 'field_descriptions' ? 'field descriptions' : col);
+      // Words as the index splits them, matched by prefix: "ord" is in "orders" but not in "golden-record".
+      const words = foldWord(src[col] ?? '').match(WORD) ?? [];
+      if (folded.some((t) => words.some((w) => w.startsWith(t)))) res.matched.push(col === 'field_descriptions' ? 'field descriptions' : col);
     }
   });
+}
+
+const WORD = /[\p{L}\p{N}\p{Co}]+/gu;
+
+/** Lower case without diacritics, like the index's `unicode61 remove_diacritics 2`. */
+function foldWord(s: string): string {
+  return s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
 }
 
 // ---------------------------------------------------------------- lineage

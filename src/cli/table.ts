@@ -4,7 +4,9 @@ import { paint, type Io } from './io.js';
 export function table(io: Pick<Io, 'color'>, headers: string[], rows: string[][], maxWidths: number[] = []): string {
   const clip = (s: string, i: number) => {
     const max = maxWidths[i];
-    const one = s.replace(/\s+/g, ' ');
+    // Leading spaces are kept: `show` indents nested fields by depth.
+    const indent = /^ */.exec(s)![0];
+    const one = indent + s.slice(indent.length).replace(/\s+/g, ' ');
     return max && one.length > max ? `${one.slice(0, max - 1)}…` : one;
   };
   const cells = rows.map((r) => r.map(clip));

@@ -31,7 +31,7 @@ ${CATALOG_HELP}`,
         io.err(`no datasets match "${result.query}"\n`);
         return EXIT.ok;
       }
-      const rows = result.results.map((r) => [r.name, r.domain ?? '', r.score.toFixed(2), r.matched.join(', '), r.description ?? '']);
+      const rows = result.results.map((r) => [r.name, r.domain ?? '', r.score >= 0.01 ? r.score.toFixed(2) : r.score.toExponential(1), r.matched.join(', '), r.description ?? '']);
       io.out(table(io, ['NAME', 'DOMAIN', 'SCORE', 'MATCHED', 'DESCRIPTION'], rows, [60, 20, 8, 40, 70]));
       return EXIT.ok;
     });
