@@ -1,9 +1,10 @@
+import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { compileCatalog } from '../../catalog/compile.js';
 import { provenance } from '../../git/git.js';
 import { loadSpecs } from '../../spec/index.js';
 import { formatText, summaryLine } from '../../spec/report.js';
-import { EXIT, stringOption, type Command } from '../command.js';
+import { CommandError, EXIT, stringOption, type Command } from '../command.js';
 import { DEFAULT_CATALOG } from '../catalog-arg.js';
 import { paint } from '../io.js';
 import { DEFAULT_SPECS } from './validate.js';
@@ -32,7 +33,10 @@ HEAD, so the same specs give the same bytes.`,
       io.err(paint(io, 'red', `not built: ${summaryLine(result.diagnostics)}\n`));
       return EXIT.invalid;
     }
-    const built = compileCatalog(result.model, out, { version: 0, ...provenance(result.root) });
+    const target = path.resolve(out);
+    if (statSync(target, { throwIfNoEntry: false })?.isDirectory()) throw new CommandError(`--out "${out}" is a directory; name the catalog file, e.g. ${path.join(out, DEFAULT_CATALOG)}`);
+    mkdirSync(path.dirname(target), { recursive: true });
+    const built = compileCatalog(result.model, target, { version: 0, ...provenance(result.root) });
     const ms = Math.round(performance.now() - started);
     const shown = path.relative(process.cwd(), built.path) || built.path;
     io.err(
