@@ -1,13 +1,20 @@
 // better-sqlite3 driver (native addon; used by the CLI and the server).
-import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import { runTransaction } from './transaction.js';
 import type { Database, OpenOptions, SqlValue, Statement } from './types.js';
 
-const require = createRequire(import.meta.url);
+/**
+ * Loads the addon at run time, invisibly to bundlers: the Action bundle must not
+ * carry a platform-specific .node file (it uses node:sqlite instead).
+ */
+function loadAddon(): typeof BetterSqlite3 {
+  const mod = process.getBuiltinModule?.('node:module') as typeof import('node:module') | undefined;
+  if (!mod) throw Object.assign(new Error('process.getBuiltinModule is unavailable (Node < 20.16)'), { code: 'MODULE_NOT_FOUND' });
+  return mod.createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+}
 
 export function openBetterSqlite3(path: string, options: OpenOptions = {}): Database {
-  const Driver = require('better-sqlite3') as typeof BetterSqlite3;
+  const Driver = loadAddon();
   const db = new Driver(path, { readonly: options.readonly ?? false, fileMustExist: options.mustExist ?? options.readonly ?? false });
   const cache = new Map<string, Statement>();
   return {

@@ -1,0 +1,143 @@
+export const id = 434;
+export const ids = [434];
+export const modules = {
+
+/***/ 62434:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+__webpack_require__.r(__webpack_exports__);
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   GcsStore: () => (/* binding */ GcsStore)
+/* harmony export */ });
+/* harmony import */ var _timeouts_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(55525);
+/* harmony import */ var _types_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(63232);
+
+
+class GcsStore {
+    bucket;
+    name;
+    bucketRef;
+    constructor(bucket) {
+        this.bucket = bucket;
+        this.name = `gs://${bucket}`;
+    }
+    connect() {
+        return (this.bucketRef ??= (async () => {
+            const { Storage } = await Promise.all(/* import() */[__webpack_require__.e(669), __webpack_require__.e(324), __webpack_require__.e(665)]).then(__webpack_require__.bind(__webpack_require__, 73665));
+            // Retries are MetaFuse's (after reading back), so the client must not repeat a conditional write.
+            const storage = new Storage({ retryOptions: { autoRetry: false }, timeout: (0,_timeouts_js__WEBPACK_IMPORTED_MODULE_1__/* .requestTimeoutMs */ .H)() });
+            return storage.bucket(this.bucket);
+        })());
+    }
+    fail(e, what, key) {
+        const x = e;
+        const code = Number(x?.code);
+        if (code === 401 || code === 403) {
+            throw new _types_js__WEBPACK_IMPORTED_MODULE_0__/* .StoreError */ .AD(`${what} gs://${this.bucket}/${key} was refused (HTTP ${code}): check GOOGLE_APPLICATION_CREDENTIALS or the workload identity, and its storage.objects permissions`);
+        }
+        if (/Could not load the default credentials/i.test(x?.message ?? '')) {
+            throw new _types_js__WEBPACK_IMPORTED_MODULE_0__/* .StoreError */ .AD(`no Google Cloud credentials found for gs://${this.bucket}: set GOOGLE_APPLICATION_CREDENTIALS or run gcloud auth application-default login`);
+        }
+        if (code === 404)
+            throw new _types_js__WEBPACK_IMPORTED_MODULE_0__/* .StoreError */ .AD(`bucket "${this.bucket}" does not exist`);
+        throw new _types_js__WEBPACK_IMPORTED_MODULE_0__/* .AmbiguousStoreError */ .Kv(`${what} gs://${this.bucket}/${key} failed${code ? ` (HTTP ${code})` : ''}: ${x?.message ?? String(e)}`, e);
+    }
+    async head(key) {
+        const bucket = await this.connect();
+        try {
+            const [m] = await bucket.file(key).getMetadata();
+            return { token: String(m.generation), size: Number(m.size ?? 0), metadata: stringMap(m.metadata) };
+        }
+        catch (e) {
+            if (Number(e.code) === 404)
+                return null;
+            return this.fail(e, 'reading', key);
+        }
+    }
+    async get(key, options = {}) {
+        const info = await this.head(key);
+        if (!info)
+            return { status: 'absent' };
+        if (options.ifNoneMatch === info.token)
+            return { status: 'not-modified', info };
+        const bucket = await this.connect();
+        try {
+            // Pin the generation just read so body and metadata belong together.
+            const [body] = await bucket.file(key, { generation: Number(info.token) }).download({ validation: false });
+            return { status: 'ok', info: { ...info, size: body.length }, body };
+        }
+        catch (e) {
+            if (Number(e.code) === 404)
+                return this.get(key, options); // replaced meanwhile: read the new one
+            return this.fail(e, 'reading', key);
+        }
+    }
+    async put(key, body, options) {
+        const bucket = await this.connect();
+        const file = bucket.file(key);
+        try {
+            await file.save(body, {
+                resumable: false,
+                validation: false,
+                metadata: { contentType: 'application/vnd.sqlite3', metadata: options.metadata },
+                preconditionOpts: { ifGenerationMatch: options.ifMatch === null ? 0 : Number(options.ifMatch) },
+            });
+            // save() leaves the object resource of this write in file.metadata.
+            return { status: 'ok', token: String(file.metadata.generation) };
+        }
+        catch (e) {
+            if (Number(e.code) === 412)
+                return { status: 'conflict' };
+            return this.fail(e, 'writing', key);
+        }
+    }
+    async list(prefix) {
+        const bucket = await this.connect();
+        try {
+            const [files] = await bucket.getFiles({ prefix });
+            return files.map((f) => f.name).sort();
+        }
+        catch (e) {
+            return this.fail(e, 'reading', prefix);
+        }
+    }
+    async delete(key) {
+        const bucket = await this.connect();
+        try {
+            await bucket.file(key).delete({ ignoreNotFound: true });
+        }
+        catch (e) {
+            this.fail(e, 'writing', key);
+        }
+    }
+}
+function stringMap(m) {
+    const out = {};
+    if (m && typeof m === 'object')
+        for (const [k, v] of Object.entries(m))
+            if (v !== null && v !== undefined)
+                out[k] = String(v);
+    return out;
+}
+
+
+/***/ }),
+
+/***/ 55525:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   H: () => (/* binding */ requestTimeoutMs)
+/* harmony export */ });
+/* unused harmony export DEFAULT_TIMEOUT_MS */
+// Network timeouts for every store request, configurable with METAFUSE_TIMEOUT_MS.
+const DEFAULT_TIMEOUT_MS = 60_000;
+function requestTimeoutMs(env = process.env) {
+    const v = Number(env.METAFUSE_TIMEOUT_MS);
+    return Number.isFinite(v) && v > 0 ? v : DEFAULT_TIMEOUT_MS;
+}
+
+
+/***/ })
+
+};

@@ -1,0 +1,182 @@
+export const id = 791;
+export const ids = [791];
+export const modules = {
+
+/***/ 69791:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+__webpack_require__.r(__webpack_exports__);
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   S3Store: () => (/* binding */ S3Store)
+/* harmony export */ });
+/* harmony import */ var _types_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(63232);
+/* harmony import */ var _timeouts_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(55525);
+
+
+function status(e) {
+    const x = e;
+    return x?.$metadata?.httpStatusCode ?? x?.$response?.statusCode;
+}
+function errName(e) {
+    const x = e;
+    return x?.name ?? x?.Code ?? x?.code ?? '';
+}
+const AUTH_ERRORS = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'CredentialsProviderError', 'InvalidToken', 'Forbidden']);
+class S3Store {
+    bucket;
+    name;
+    client;
+    /** Some S3-compatible servers (Ceph radosgw) compare If-Match without the ETag's quotes; learned on the first spurious 412. */
+    unquotedIfMatch = false;
+    constructor(bucket) {
+        this.bucket = bucket;
+        this.name = `s3://${bucket}`;
+    }
+    connect() {
+        return (this.client ??= (async () => {
+            const mod = await __webpack_require__.e(/* import() */ 711).then(__webpack_require__.t.bind(__webpack_require__, 53711, 19));
+            const endpoint = process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL;
+            const forcePathStyle = /^(1|true|yes)$/i.test(process.env.AWS_S3_FORCE_PATH_STYLE ?? '') || Boolean(endpoint);
+            const timeout = (0,_timeouts_js__WEBPACK_IMPORTED_MODULE_1__/* .requestTimeoutMs */ .H)();
+            const s3 = new mod.S3Client({
+                forcePathStyle,
+                // An S3-compatible endpoint without a configured region still needs one to sign.
+                ...(endpoint && !process.env.AWS_REGION && !process.env.AWS_DEFAULT_REGION ? { region: 'us-east-1' } : {}),
+                // Checksums only where S3 requires them: compatible servers reject the streaming variant (411).
+                requestChecksumCalculation: 'WHEN_REQUIRED',
+                responseChecksumValidation: 'WHEN_REQUIRED',
+                // MetaFuse retries writes itself (after reading back), so the SDK must not repeat a conditional PUT.
+                maxAttempts: 1,
+                requestHandler: { connectionTimeout: Math.min(timeout, 10_000), requestTimeout: timeout },
+            });
+            return { s3, mod };
+        })());
+    }
+    fail(e, what, key) {
+        const name = errName(e);
+        const code = status(e);
+        if (AUTH_ERRORS.has(name) || code === 403 || code === 401) {
+            throw new _types_js__WEBPACK_IMPORTED_MODULE_0__/* .StoreError */ .AD(`${what} s3://${this.bucket}/${key} was refused (${name || code}): check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the role) and that they may ${what === 'reading' ? 's3:GetObject' : 's3:PutObject'} on this bucket`);
+        }
+        if (name === 'NoSuchBucket')
+            throw new _types_js__WEBPACK_IMPORTED_MODULE_0__/* .StoreError */ .AD(`bucket "${this.bucket}" does not exist (or is in another region/endpoint)`);
+        if (/Could not load credentials|CredentialsProviderError/.test(`${name} ${e?.message}`)) {
+            throw new _types_js__WEBPACK_IMPORTED_MODULE_0__/* .StoreError */ .AD(`no AWS credentials found for s3://${this.bucket}: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run where a role is attached`);
+        }
+        if (name === 'Region' || /region/i.test(e?.message ?? ''))
+            throw new _types_js__WEBPACK_IMPORTED_MODULE_0__/* .StoreError */ .AD(`S3 needs a region: set AWS_REGION (${e.message ?? ''})`);
+        throw new _types_js__WEBPACK_IMPORTED_MODULE_0__/* .AmbiguousStoreError */ .Kv(`${what} s3://${this.bucket}/${key} failed: ${name || 'error'}${code ? ` (HTTP ${code})` : ''}: ${e?.message ?? String(e)}`, e);
+    }
+    async head(key) {
+        const { s3, mod } = await this.connect();
+        try {
+            const r = await s3.send(new mod.HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+            return { token: r.ETag ?? '', size: r.ContentLength ?? 0, metadata: r.Metadata ?? {} };
+        }
+        catch (e) {
+            if (status(e) === 404 || errName(e) === 'NotFound' || errName(e) === 'NoSuchKey')
+                return null;
+            return this.fail(e, 'reading', key);
+        }
+    }
+    async get(key, options = {}) {
+        const { s3, mod } = await this.connect();
+        try {
+            const r = await s3.send(new mod.GetObjectCommand({ Bucket: this.bucket, Key: key, ...(options.ifNoneMatch ? { IfNoneMatch: options.ifNoneMatch } : {}) }));
+            const body = Buffer.from(await r.Body.transformToByteArray());
+            return { status: 'ok', info: { token: r.ETag ?? '', size: body.length, metadata: r.Metadata ?? {} }, body };
+        }
+        catch (e) {
+            if (status(e) === 304) {
+                const info = await this.head(key);
+                return info ? { status: 'not-modified', info } : { status: 'absent' };
+            }
+            if (status(e) === 404 || errName(e) === 'NoSuchKey')
+                return { status: 'absent' };
+            return this.fail(e, 'reading', key);
+        }
+    }
+    async put(key, body, options) {
+        const { s3, mod } = await this.connect();
+        const send = (ifMatch) => s3.send(new mod.PutObjectCommand({
+            Bucket: this.bucket,
+            Key: key,
+            Body: body,
+            ContentLength: body.length,
+            ContentType: 'application/vnd.sqlite3',
+            Metadata: options.metadata,
+            ...(ifMatch === null ? { IfNoneMatch: '*' } : { IfMatch: ifMatch }),
+        }));
+        const quoted = options.ifMatch;
+        const unquoted = quoted?.replace(/^"(.*)"$/, '$1') ?? null;
+        try {
+            const r = await send(this.unquotedIfMatch ? unquoted : quoted);
+            return { status: 'ok', token: r.ETag ?? '' };
+        }
+        catch (e) {
+            const code = status(e);
+            const name = errName(e);
+            const conflict = code === 412 || name === 'PreconditionFailed' || (code === 409 && name === 'ConditionalRequestConflict') || (quoted !== null && (code === 404 || name === 'NoSuchKey'));
+            if (!conflict)
+                return this.fail(e, 'writing', key);
+            // A 412 although the object still carries the ETag we sent: the server wants it unquoted.
+            if (quoted !== null && quoted !== unquoted && !this.unquotedIfMatch && code === 412) {
+                const now = await this.head(key);
+                if (now?.token === quoted) {
+                    this.unquotedIfMatch = true;
+                    return this.put(key, body, options);
+                }
+            }
+            return { status: 'conflict' };
+        }
+    }
+    async list(prefix) {
+        const { s3, mod } = await this.connect();
+        const keys = [];
+        let token;
+        try {
+            do {
+                const r = await s3.send(new mod.ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+                for (const o of r.Contents ?? [])
+                    if (o.Key)
+                        keys.push(o.Key);
+                token = r.IsTruncated ? r.NextContinuationToken : undefined;
+            } while (token);
+        }
+        catch (e) {
+            return this.fail(e, 'reading', prefix);
+        }
+        return keys.sort();
+    }
+    async delete(key) {
+        const { s3, mod } = await this.connect();
+        try {
+            await s3.send(new mod.DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+        }
+        catch (e) {
+            this.fail(e, 'writing', key);
+        }
+    }
+}
+
+
+/***/ }),
+
+/***/ 55525:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   H: () => (/* binding */ requestTimeoutMs)
+/* harmony export */ });
+/* unused harmony export DEFAULT_TIMEOUT_MS */
+// Network timeouts for every store request, configurable with METAFUSE_TIMEOUT_MS.
+const DEFAULT_TIMEOUT_MS = 60_000;
+function requestTimeoutMs(env = process.env) {
+    const v = Number(env.METAFUSE_TIMEOUT_MS);
+    return Number.isFinite(v) && v > 0 ? v : DEFAULT_TIMEOUT_MS;
+}
+
+
+/***/ })
+
+};
