@@ -11,6 +11,7 @@ import { initCommand } from './commands/init.js';
 import { lineageCommand } from './commands/lineage.js';
 import { listCommand } from './commands/list.js';
 import { searchCommand } from './commands/search.js';
+import { serveCommand } from './commands/serve.js';
 import { showCommand } from './commands/show.js';
 import { statsCommand } from './commands/stats.js';
 import { validateCommand } from './commands/validate.js';
@@ -30,6 +31,7 @@ export const COMMANDS: Command[] = [
   lineageCommand,
   statsCommand,
   glossaryCommand,
+  serveCommand,
 ];
 
 export const VERSION = '0.1.0';
