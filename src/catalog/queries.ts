@@ -295,7 +295,7 @@ export function searchDatasets(cat: Catalog, query: string, limit = 20): { query
 /** Which columns hold a query token, for "why it matched" (cheap: only the returned rows). */
 function markMatchedColumns(db: Database, tokens: string[], results: SearchResult[], rows: Array<{ id: number }>): void {
   if (tokens.length === 0 || results.length === 0) return;
-  const stmt = db.prepare(`SELECT ${SEARCH_COLUMNS.join(', ')} FROM dataset_search_source WHERE id = ?`);
+  const stmt = db.prepare(`SELECT ${SEARCH_COLUMNS.join(', ')} FROM dataset_search WHERE rowid = ?`);
   const folded = tokens.map(foldWord);
   results.forEach((res, i) => {
     const src = stmt.get<Record<string, string>>(rows[i]!.id);
@@ -336,21 +336,25 @@ export function lineage(cat: Catalog, ref: string, direction: Direction = 'both'
   const root = resolveDataset(cat, ref);
   const maxDepth = Math.min(Math.max(depth, 0), MAX_LINEAGE_DEPTH);
   const reached = new Map<number, number>([[root.id, 0]]);
-  // The recursive step is a CROSS JOIN so that SQLite walks the edge index from the
-  // frontier instead of scanning every dataset (30 µs instead of 300 µs at 10k).
+  // Breadth-first, one indexed lookup per node: each dataset is expanded once, at its
+  // shortest distance. (A recursive CTE over (id, depth) pairs re-expands a dataset at
+  // every depth it can be reached at: 30 s for the full closure of a 10k catalog.)
   const walk = (sign: 1 | -1) => {
-    const [from, to] = sign === 1 ? ['upstream_id', 'downstream_id'] : ['downstream_id', 'upstream_id'];
-    const rows = db
-      .prepare(
-        `WITH RECURSIVE walk(id, depth) AS (
-           SELECT ?, 0
-           UNION
-           SELECT l.${to}, w.depth + 1 FROM walk w CROSS JOIN lineage l ON l.${from} = w.id WHERE w.depth < ?
-         )
-         SELECT id, min(depth) AS depth FROM walk GROUP BY id`,
-      )
-      .all<{ id: number; depth: number }>(root.id, maxDepth);
-    for (const r of rows) if (r.id !== root.id && !reached.has(r.id)) reached.set(r.id, sign * r.depth);
+    const next = db.prepare(sign === 1 ? 'SELECT downstream_id AS id FROM lineage WHERE upstream_id = ?' : 'SELECT upstream_id AS id FROM lineage WHERE downstream_id = ?');
+    const seen = new Set<number>([root.id]);
+    let frontier = [root.id];
+    for (let d = 1; d <= maxDepth && frontier.length > 0; d++) {
+      const following: number[] = [];
+      for (const id of frontier) {
+        for (const r of next.all<{ id: number }>(id)) {
+          if (seen.has(r.id)) continue;
+          seen.add(r.id);
+          following.push(r.id);
+          if (!reached.has(r.id)) reached.set(r.id, sign * d);
+        }
+      }
+      frontier = following;
+    }
   };
   if (direction !== 'down') walk(-1);
   if (direction !== 'up') walk(1);
@@ -370,6 +374,7 @@ export function lineage(cat: Catalog, ref: string, direction: Direction = 'both'
     .sort((a, b) => (a.from + '\u0000' + a.to < b.from + '\u0000' + b.to ? -1 : 1));
   const graph: LineageGraph = { root: root.display_name, nodes, edges };
   if (columns) {
+    const edgeKeys = new Set(edges.map((e) => `${e.from}\u0000${e.to}`));
     graph.columns = db
       .prepare(
         `SELECT ud.display_name AS uds, uf.path AS up, dd.display_name AS dds, df.path AS dp
@@ -380,7 +385,7 @@ export function lineage(cat: Catalog, ref: string, direction: Direction = 'both'
          ORDER BY ud.display_name, uf.position, dd.display_name, df.position`,
       )
       .all<{ uds: string; up: string; dds: string; dp: string }>()
-      .filter((r) => edges.some((e) => e.from === r.uds && e.to === r.dds))
+      .filter((r) => edgeKeys.has(`${r.uds}\u0000${r.dds}`))
       .map((r) => ({ from: `${r.uds}:${r.up}`, to: `${r.dds}:${r.dp}` }));
   }
   return graph;

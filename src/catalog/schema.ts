@@ -99,26 +99,8 @@ CREATE TABLE observations (
   drift       TEXT
 );
 
-CREATE VIEW dataset_search_source AS
-SELECT
-  d.id AS id,
-  d.name AS name,
-  d.tenant AS tenant,
-  coalesce(d.description, '') AS description,
-  coalesce(d.domain, '') AS domain,
-  coalesce(d.owner, '') AS owner,
-  coalesce((SELECT group_concat(t.tag, ' ' ORDER BY t.tag) FROM tags t WHERE t.dataset_id = d.id), '') AS tags,
-  -- synonyms are a JSON array; its punctuation is ignored by the tokenizer
-  coalesce((SELECT group_concat(g.id || ' ' || g.name || ' ' || g.synonyms, ' ' ORDER BY g.id)
-            FROM term_links l JOIN glossary_terms g ON g.id = l.term_id
-            WHERE l.dataset_id = d.id AND l.kind IN ('dataset', 'field')), '') AS terms,
-  coalesce((SELECT group_concat(f.path, ' ' ORDER BY f.position) FROM fields f WHERE f.dataset_id = d.id), '') AS fields,
-  coalesce((SELECT group_concat(f.description, ' ' ORDER BY f.position) FROM fields f WHERE f.dataset_id = d.id AND f.description IS NOT NULL), '') AS field_descriptions
-FROM datasets d;
-
 CREATE VIRTUAL TABLE dataset_search USING fts5(
   name, tenant, description, domain, owner, tags, terms, fields, field_descriptions,
-  content = 'dataset_search_source', content_rowid = 'id',
   tokenize = 'unicode61 remove_diacritics 2'
 );
 `;

@@ -1,11 +1,9 @@
 // Structural validation of spec documents against the JSON Schemas in schemas/,
 // with ajv's errors turned into positioned, plain-language diagnostics.
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import catalogSchema from '../../schemas/catalog.schema.json' with { type: 'json' };
-import datasetSchema from '../../schemas/dataset.schema.json' with { type: 'json' };
-import termSchema from '../../schemas/glossary-term.schema.json' with { type: 'json' };
+import type { ErrorObject } from 'ajv/dist/2020.js';
 import type { DiagnosticBag, Pointer } from './diagnostics.js';
 import type { CatalogDoc, DatasetDoc, GlossaryTermDoc } from './schema-types.js';
+import * as compiled from './schema-validators.js';
 import type { SpecFile } from './source.js';
 import { didYouMean } from './suggest.js';
 
@@ -26,17 +24,14 @@ export interface CheckedDoc {
   valid: boolean;
 }
 
-let validators: Record<Kind, ValidateFunction> | undefined;
+interface ValidateFunction {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
+
+/** Compiled ahead of time from schemas/ by scripts/gen-schema-types.mjs (same ajv options as a run-time compile). */
 function getValidators(): Record<Kind, ValidateFunction> {
-  if (!validators) {
-    const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
-    validators = {
-      Dataset: ajv.compile(datasetSchema),
-      GlossaryTerm: ajv.compile(termSchema),
-      Catalog: ajv.compile(catalogSchema),
-    };
-  }
-  return validators;
+  return compiled as unknown as Record<Kind, ValidateFunction>;
 }
 
 /** Explanations for the patterns used in the schemas, keyed by the pattern itself. */

@@ -1,6 +1,7 @@
 // Finds and parses every *.yaml / *.yml file under a specs root. Bad files become
 // diagnostics; limits keep hostile input bounded (see docs/spec-format.md, "Limits").
-import { lstatSync, readdirSync, readFileSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 import jsYaml from 'js-yaml';
 import { DiagnosticBag } from './diagnostics.js';
@@ -30,8 +31,10 @@ export interface LoadResult {
 
 /** Path shown to users: relative to the current directory, forward slashes. */
 export function displayPath(abs: string): string {
-  const rel = path.relative(process.cwd(), abs) || '.';
-  return rel.split(path.sep).join('/');
+  const cwd = process.cwd();
+  // The common case (inside the current directory) without path.relative's normalisation work.
+  const rel = abs.startsWith(cwd + path.sep) ? abs.slice(cwd.length + 1) : path.relative(cwd, abs) || '.';
+  return path.sep === '/' ? rel : rel.split(path.sep).join('/');
 }
 
 export function loadSpecFiles(specsDir: string, bag: DiagnosticBag): LoadResult {
@@ -50,13 +53,15 @@ export function loadSpecFiles(specsDir: string, bag: DiagnosticBag): LoadResult 
   }
 
   const found: string[] = [];
+  const errorsBefore = bag.errorCount;
   walk(root, realRoot, new Set([realRoot]), found, bag);
   found.sort();
   for (const abs of found) {
     const loaded = readSpecFile(abs, bag);
     if (loaded) files.push(loaded);
   }
-  if (found.length === 0) {
+  // Spec files that were found but refused (broken or escaping links) already have an error.
+  if (found.length === 0 && bag.errorCount === errorsBefore) {
     bag.warning({ file: displayPath(root), line: 1, column: 1 }, 'no-specs', 'no *.yaml or *.yml files found under the specs directory');
   }
   return { root, files };
@@ -129,7 +134,8 @@ export function readSpecFile(abs: string, bag: DiagnosticBag): LoadedFile | unde
   const at = (line = 1, column = 1) => ({ file: display, line, column });
   let bytes: Buffer;
   try {
-    const size = lstatSync(abs).size;
+    // stat, not lstat: a symbolic link must not smuggle a large file past the limit.
+    const size = statSync(abs).size;
     if (size > LIMITS.yamlFileBytes) {
       bag.error(at(), 'file-too-large', `file is ${size} bytes; spec files are limited to ${LIMITS.yamlFileBytes} bytes (split it into several files)`);
       return undefined;
@@ -145,7 +151,7 @@ export function readSpecFile(abs: string, bag: DiagnosticBag): LoadedFile | unde
     bag.error(at(p.line, p.column), 'file-encoding', 'file contains a NUL byte: it looks binary, not YAML text');
     return undefined;
   }
-  const bad = firstInvalidUtf8(bytes);
+  const bad = isUtf8(bytes) ? -1 : firstInvalidUtf8(bytes);
   if (bad >= 0) {
     const p = bytePosition(bytes, bad);
     bag.error(at(p.line, p.column), 'file-encoding', 'file is not valid UTF-8 text; save it as UTF-8');
@@ -196,16 +202,25 @@ function withinNodeLimit(value: unknown): boolean {
   return true;
 }
 
+/**
+ * Line and column of a byte offset, counted like SpecFile.positionAt counts
+ * them in the decoded text: \n, \r\n and a lone \r end a line, a leading BOM
+ * is not a column, and the column counts UTF-16 code units, not bytes.
+ */
 function bytePosition(bytes: Buffer, offset: number): { line: number; column: number } {
   let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset; i++) {
-    if (bytes[i] === 10) {
+  let column = 1;
+  const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  for (let i = start; i < offset; i++) {
+    const b = bytes[i]!;
+    if (b === 10 || (b === 13 && bytes[i + 1] !== 10)) {
       line++;
-      lineStart = i + 1;
+      column = 1;
+    } else if ((b & 0xc0) !== 0x80) {
+      column += b >= 0xf0 ? 2 : 1; // a 4-byte sequence is a surrogate pair in UTF-16
     }
   }
-  return { line, column: offset - lineStart + 1 };
+  return { line, column };
 }
 
 /** Offset of the first byte that breaks UTF-8, or -1. */

@@ -59,12 +59,25 @@ const KEYWORD_FOR_SUGGESTION = new Map(KNOWN_SPELLINGS.map((s) => [s.replace(/[[
 
 export class TypeSyntaxError extends Error {}
 
+/** Parsed types by spelling: a catalog repeats a few dozen spellings many thousand times. Results are shared: never mutate them. */
+const parsedTypes = new Map<string, ArrowType | TypeSyntaxError>();
+
 /** Parses a type string (canonical spelling or an alias). Throws TypeSyntaxError with a user-facing message. */
 export function parseType(text: string): ArrowType {
-  const p = new Parser(text);
-  const t = p.type();
-  p.skipSpace();
-  if (!p.atEnd()) p.fail(`unexpected "${p.rest()}"`);
+  let t = parsedTypes.get(text);
+  if (t === undefined) {
+    try {
+      const p = new Parser(text);
+      t = p.type();
+      p.skipSpace();
+      if (!p.atEnd()) p.fail(`unexpected "${p.rest()}"`);
+    } catch (e) {
+      if (!(e instanceof TypeSyntaxError)) throw e;
+      t = e;
+    }
+    if (parsedTypes.size < 50_000) parsedTypes.set(text, t);
+  }
+  if (t instanceof TypeSyntaxError) throw new TypeSyntaxError(t.message);
   return t;
 }
 

@@ -208,9 +208,9 @@ describe('round trip of the example catalog into SQLite', () => {
     expect(cat.db.prepare('SELECT count(*) AS n FROM datasets WHERE declared <> 1').get()).toEqual({ n: 0 });
   });
 
-  it('dataset_search: one index row per dataset, consistent with its source view', () => {
+  it('dataset_search: one index row per dataset, holding its names, terms, fields and tags', () => {
     expect(cat.db.prepare('SELECT count(*) AS n FROM dataset_search').get()).toEqual({ n: model.datasets.length });
-    // FTS5's own check that the index matches the external content (a command, so on a copy opened for writing).
+    // FTS5's own check that the index matches its stored content (a command, so on a copy opened for writing).
     const copy = path.join(path.dirname(out), 'copy.db');
     copyFileSync(out, copy);
     const w = openDatabase(copy);
@@ -220,7 +220,7 @@ describe('round trip of the example catalog into SQLite', () => {
       w.close();
     }
     const row = cat.db
-      .prepare('SELECT s.fields, s.terms, s.tags FROM dataset_search_source s JOIN datasets d ON d.id = s.id WHERE d.name = ?')
+      .prepare('SELECT s.fields, s.terms, s.tags FROM dataset_search s JOIN datasets d ON d.id = s.rowid WHERE d.name = ?')
       .get<{ fields: string; terms: string; tags: string }>('web_events')!;
     expect(row.fields.split(' ')).toContain('page.utm.campaign');
     expect(row.terms).toContain('web_session');
