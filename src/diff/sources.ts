@@ -1,13 +1,13 @@
 // What a diff compares: a specs directory, a catalog file, or the specs at a git
 // commit (`git:<ref>`), each turned into a Model.
-import { lstatSync, mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { lstatSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { CatalogError, openCatalog } from '../catalog/open.js';
 import { readModel } from '../catalog/read-model.js';
 import { git } from '../git/git.js';
-import { loadSpecs, type Diagnostic, type Model } from '../spec/index.js';
+import { loadSpecs, type Diagnostic, type Model, type ParseCache } from '../spec/index.js';
+import { isInside } from '../spec/load.js';
 
 export class SourceError extends Error {}
 
@@ -24,10 +24,15 @@ export interface SourceOptions {
   specsDir: string;
   /** Resolves store URLs (s3://, gs://, az://, file://) to a local catalog file; absent = unsupported. */
   pullUrl?: (url: string) => Promise<string>;
+  /**
+   * Shared between the two sides of a diff: files whose content the other side
+   * already parsed are not parsed again (a pull request changes a handful of files).
+   */
+  cache?: ParseCache;
 }
 
 export async function loadSide(ref: string, options: SourceOptions): Promise<Side> {
-  if (ref.startsWith('git:')) return loadGitSide(ref.slice(4), options.specsDir);
+  if (ref.startsWith('git:')) return loadGitSide(ref.slice(4), options.specsDir, options.cache);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(ref)) {
     if (!options.pullUrl) throw new SourceError(`cannot read "${ref}": store URLs are not supported here`);
     return loadCatalogSide(await options.pullUrl(ref), ref);
@@ -39,7 +44,7 @@ export async function loadSide(ref: string, options: SourceOptions): Promise<Sid
     throw new SourceError(`"${ref}" is neither a specs directory, a catalog file, a store URL nor git:<ref>`);
   }
   if (isDir) {
-    const r = await loadSpecs(ref);
+    const r = await loadSpecs(ref, { cache: options.cache });
     return { label: ref, model: r.model, diagnostics: r.diagnostics, errors: r.errors };
   }
   return loadCatalogSide(ref, ref);
@@ -86,7 +91,7 @@ export function resolveCommit(cwd: string, ref: string): string {
   throw new SourceError(`git:${ref} is not a commit, branch or tag in this repository`);
 }
 
-async function loadGitSide(ref: string, specsDir: string): Promise<Side> {
+async function loadGitSide(ref: string, specsDir: string, cache?: ParseCache): Promise<Side> {
   const dir = path.resolve(specsDir);
   const cwd = existingParent(dir);
   const top = git(cwd, ['rev-parse', '--show-toplevel']);
@@ -94,16 +99,9 @@ async function loadGitSide(ref: string, specsDir: string): Promise<Side> {
   const sha = resolveCommit(cwd, ref);
   // git prints the top level with symbolic links resolved: resolve the specs path the same way.
   const prefix = path.relative(realpathSync(top), path.join(realpathSync(cwd), path.relative(cwd, dir))).split(path.sep).join('/');
-  const tmp = mkdtempSync(path.join(tmpdir(), 'metafuse-git-'));
-  try {
-    const root = path.join(tmp, 'specs');
-    mkdirSync(root, { recursive: true });
-    materialize(top, sha, prefix, root);
-    const r = await loadSpecs(root);
-    return { label: `git:${ref} (${sha.slice(0, 7)})`, model: r.model, diagnostics: r.diagnostics, errors: r.errors };
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
+  // The tree is read into memory and loaded as if it were the specs directory; nothing touches the working tree.
+  const r = await loadSpecs(dir, { inputs: readTree(top, sha, prefix, dir), cache });
+  return { label: `git:${ref} (${sha.slice(0, 7)})`, model: r.model, diagnostics: r.diagnostics, errors: r.errors };
 }
 
 function existingParent(p: string): string {
@@ -120,8 +118,8 @@ function existingParent(p: string): string {
   }
 }
 
-/** Writes the tree of `prefix` at commit `sha` into `dest`, with one `git cat-file --batch` for all blobs. */
-function materialize(top: string, sha: string, prefix: string, dest: string): void {
+/** The files of `prefix` at commit `sha`, by absolute path under `dest`, read with one `git cat-file --batch`. */
+function readTree(top: string, sha: string, prefix: string, dest: string): Map<string, Buffer> {
   const listing = git(top, ['ls-tree', '-r', '-z', '--full-tree', sha, '--', prefix || '.']);
   if (listing === undefined) throw new SourceError(`cannot list the specs at ${sha.slice(0, 7)}`);
   const entries = listing
@@ -133,8 +131,10 @@ function materialize(top: string, sha: string, prefix: string, dest: string): vo
       return { mode, type, blob, file: line.slice(tab + 1) };
     })
     .filter((e) => e.type === 'blob');
-  if (entries.length === 0) return;
+  const files = new Map<string, Buffer>();
+  if (entries.length === 0) return files;
   const out = execFileSync('git', ['cat-file', '--batch'], { cwd: top, input: entries.map((e) => e.blob).join('\n') + '\n', maxBuffer: 2 ** 31 });
+  const links: Array<[string, string]> = [];
   let pos = 0;
   for (const e of entries) {
     const nl = out.indexOf(10, pos);
@@ -144,9 +144,15 @@ function materialize(top: string, sha: string, prefix: string, dest: string): vo
     pos = nl + 1 + size + 1;
     const rel = prefix ? path.posix.relative(prefix, e.file) : e.file;
     if (rel.startsWith('..')) continue;
-    const target = path.join(dest, ...rel.split('/'));
-    mkdirSync(path.dirname(target), { recursive: true });
-    if (e.mode === '120000') symlinkSync(content.toString('utf8'), target);
-    else writeFileSync(target, content);
+    const abs = path.join(dest, ...rel.split('/'));
+    if (e.mode === '120000') links.push([abs, content.toString('utf8')]);
+    else files.set(abs, content);
   }
+  // A symbolic link inside the tree reads as the file it points to; links leaving the specs folder are dropped.
+  for (const [abs, target] of links) {
+    const resolved = path.resolve(path.dirname(abs), target);
+    const content = files.get(resolved);
+    if (content && isInside(dest, resolved)) files.set(abs, content);
+  }
+  return files;
 }

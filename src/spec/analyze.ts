@@ -43,7 +43,10 @@ interface TermEntry {
   valid: boolean;
 }
 
-export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticBag): Promise<Model> {
+/** Files given in memory (a git tree) instead of read from disk; see LoadOptions.inputs. */
+export type InMemoryFiles = Map<string, Buffer>;
+
+export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticBag, inputs?: InMemoryFiles): Promise<Model> {
   const ptr = (d: { file: SpecFile; index: number }, p: Array<string | number>, at: 'key' | 'value' = 'value'): Pointer => ({ file: d.file, doc: d.index, path: p, at });
   const rel = (file: SpecFile) => path.relative(root, file.path).split(path.sep).join('/');
 
@@ -86,7 +89,7 @@ export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticB
     datasets.set(datasetKey(id), { dataset: datasetModel(v, id, rel(d.file), d), doc: v, file: d.file, index: d.index, valid: d.valid, fieldsKnown: d.valid });
   }
 
-  await buildAllFields([...datasets.values()], root, bag, ptr);
+  await buildAllFields([...datasets.values()], root, bag, ptr, inputs);
 
   const resolve = (ref: string, tenant: string): DatasetEntry | undefined => datasets.get(datasetKey(parseDatasetRef(ref, tenant)));
   const refCandidates = (tenant: string): string[] =>
@@ -301,13 +304,13 @@ function datasetModel(v: DatasetDoc, id: DatasetId, sourceFile: string, src: { f
 type Ptr = (d: { file: SpecFile; index: number }, p: Array<string | number>, at?: 'key' | 'value') => Pointer;
 
 /** Reads the Arrow files (each once, concurrently) and builds every dataset's fields. */
-async function buildAllFields(entries: DatasetEntry[], root: string, bag: DiagnosticBag, ptr: Ptr): Promise<void> {
+async function buildAllFields(entries: DatasetEntry[], root: string, bag: DiagnosticBag, ptr: Ptr, inputs?: InMemoryFiles): Promise<void> {
   const realRoot = await realpath(root).catch(() => root);
   const cache = new Map<string, Promise<ArrowSchemaInfo | string>>();
   const readSchema = (abs: string): Promise<ArrowSchemaInfo | string> => {
     let p = cache.get(abs);
     if (!p) {
-      p = readSchemaFile(abs, realRoot);
+      p = inputs ? readSchemaBytes(inputs.get(abs)) : readSchemaFile(abs, realRoot);
       cache.set(abs, p);
     }
     return p;
@@ -347,6 +350,17 @@ async function buildAllFields(entries: DatasetEntry[], root: string, bag: Diagno
 }
 
 /** The schema, or "<code> <message>" when the file cannot be used. */
+async function readSchemaBytes(bytes: Buffer | undefined): Promise<ArrowSchemaInfo | string> {
+  if (!bytes) return 'schema-file-missing file not found';
+  if (bytes.length > LIMITS.arrowFileBytes) return `schema-file-invalid is ${bytes.length} bytes; Arrow schema files are limited to ${LIMITS.arrowFileBytes} bytes`;
+  try {
+    return await readArrowSchema(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  } catch (e) {
+    if (e instanceof ArrowSchemaError) return `schema-file-invalid ${e.message}`;
+    throw e;
+  }
+}
+
 async function readSchemaFile(abs: string, realRoot: string): Promise<ArrowSchemaInfo | string> {
   let real: string;
   try {

@@ -1,6 +1,7 @@
 // Reads the schema of an Arrow IPC file or stream into our type model.
 // apache-arrow costs ~130 ms to import, so it is loaded only when a spec uses `schema:`.
 import type { DataType, Field as ArrowField, Schema } from 'apache-arrow';
+import { checkIpcFile, checkIpcStream, IpcCheckError } from './arrow-ipc.js';
 import type { ArrowType, ChildField, TimeUnit } from './types.js';
 
 export interface ArrowSchemaInfo {
@@ -32,6 +33,14 @@ export async function readArrowSchema(bytes: Uint8Array): Promise<ArrowSchemaInf
   } else if (!looksLikeStream(bytes)) {
     throw new ArrowSchemaError('not an Arrow IPC file or stream (no Arrow magic bytes or message header)');
   }
+  // apache-arrow trusts the lengths in the metadata; check them first (see arrow-ipc.ts).
+  try {
+    if (isFileFormat) checkIpcFile(bytes);
+    else checkIpcStream(bytes);
+  } catch (e) {
+    if (e instanceof IpcCheckError) throw new ArrowSchemaError(`cannot read the Arrow data: ${e.message}`);
+    throw e;
+  }
   let schema: Schema | null | undefined;
   try {
     const reader = arrow.RecordBatchReader.from(bytes);
@@ -39,7 +48,18 @@ export async function readArrowSchema(bytes: Uint8Array): Promise<ArrowSchemaInf
     schema = reader.schema;
     if (!schema) throw new ArrowSchemaError('no schema message found');
     // Decode every batch so that a truncated or corrupt body is reported here, not by a reader later.
-    for (const batch of reader) void batch.numRows;
+    if (reader.isFile()) {
+      // Not the iterator: on a footer block that points at a non-batch message it
+      // re-reads the same block forever. readRecordBatch() reads each block once.
+      const count = reader.numRecordBatches;
+      for (let i = 0; i < count; i++) {
+        const batch = reader.readRecordBatch(i);
+        if (!batch) throw new ArrowSchemaError(`record batch ${i + 1} of ${count} cannot be read`);
+        void batch.numRows;
+      }
+    } else {
+      for (const batch of reader) void batch.numRows;
+    }
   } catch (e) {
     if (e instanceof ArrowSchemaError) throw e;
     throw new ArrowSchemaError(`cannot read the Arrow data: ${oneLine(e)}`);

@@ -3,7 +3,7 @@
 import { analyze } from './analyze.js';
 import { checkDocument, type CheckedDoc } from './check-schema.js';
 import { DiagnosticBag, countDiagnostics, type Diagnostic } from './diagnostics.js';
-import { loadSpecFiles } from './load.js';
+import { loadSpecFiles, type LoadOptions } from './load.js';
 import type { Model } from './model.js';
 
 export interface SpecResult {
@@ -15,9 +15,9 @@ export interface SpecResult {
   root: string;
 }
 
-export async function loadSpecs(specsDir: string): Promise<SpecResult> {
+export async function loadSpecs(specsDir: string, options: LoadOptions = {}): Promise<SpecResult> {
   const bag = new DiagnosticBag();
-  const { root, files } = loadSpecFiles(specsDir, bag);
+  const { root, files } = loadSpecFiles(specsDir, bag, options);
   const docs: CheckedDoc[] = [];
   for (const { file, docs: values } of files) {
     values.forEach((value, i) => {
@@ -25,10 +25,11 @@ export async function loadSpecs(specsDir: string): Promise<SpecResult> {
       if (checked) docs.push(checked);
     });
   }
-  const model = await analyze(docs, root, bag);
+  const model = await analyze(docs, root, bag, options.inputs);
   const diagnostics = bag.resolve();
   return { model, diagnostics, ...countDiagnostics(diagnostics), root };
 }
 
 export type { Diagnostic, Severity } from './diagnostics.js';
+export type { LoadOptions, ParseCache } from './load.js';
 export * from './model.js';

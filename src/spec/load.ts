@@ -2,6 +2,7 @@
 // diagnostics; limits keep hostile input bounded (see docs/spec-format.md, "Limits").
 import { readdirSync, readFileSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import jsYaml from 'js-yaml';
 import { DiagnosticBag } from './diagnostics.js';
@@ -37,9 +38,29 @@ export function displayPath(abs: string): string {
   return path.sep === '/' ? rel : rel.split(path.sep).join('/');
 }
 
-export function loadSpecFiles(specsDir: string, bag: DiagnosticBag): LoadResult {
+/** Parsed documents by the sha1 of the file's bytes: lets a second load (the base of a diff) reuse the first's parsing. */
+export type ParseCache = Map<string, unknown[]>;
+
+export interface LoadOptions {
+  /**
+   * The files to load, by absolute path under the specs root, instead of walking
+   * the directory (a git tree read into memory). Arrow files are looked up here too.
+   */
+  inputs?: Map<string, Buffer>;
+  cache?: ParseCache;
+}
+
+export function loadSpecFiles(specsDir: string, bag: DiagnosticBag, options: LoadOptions = {}): LoadResult {
   const root = path.resolve(specsDir);
   const files: LoadedFile[] = [];
+  if (options.inputs) {
+    const names = [...options.inputs.keys()].filter(isSpecName).sort();
+    for (const abs of names) {
+      const loaded = readSpecFile(abs, bag, options.cache, options.inputs.get(abs));
+      if (loaded) files.push(loaded);
+    }
+    return { root, files };
+  }
   let realRoot: string;
   try {
     if (!statSync(root).isDirectory()) {
@@ -57,7 +78,7 @@ export function loadSpecFiles(specsDir: string, bag: DiagnosticBag): LoadResult 
   walk(root, realRoot, new Set([realRoot]), found, bag);
   found.sort();
   for (const abs of found) {
-    const loaded = readSpecFile(abs, bag);
+    const loaded = readSpecFile(abs, bag, options.cache);
     if (loaded) files.push(loaded);
   }
   // Spec files that were found but refused (broken or escaping links) already have an error.
@@ -129,21 +150,28 @@ function errnoText(e: unknown): string {
 }
 
 /** Reads and parses one file; on failure records a diagnostic and returns undefined. */
-export function readSpecFile(abs: string, bag: DiagnosticBag): LoadedFile | undefined {
+export function readSpecFile(abs: string, bag: DiagnosticBag, cache?: ParseCache, given?: Buffer): LoadedFile | undefined {
   const display = displayPath(abs);
   const at = (line = 1, column = 1) => ({ file: display, line, column });
   let bytes: Buffer;
   try {
     // stat, not lstat: a symbolic link must not smuggle a large file past the limit.
-    const size = statSync(abs).size;
+    const size = given ? given.length : statSync(abs).size;
     if (size > LIMITS.yamlFileBytes) {
       bag.error(at(), 'file-too-large', `file is ${size} bytes; spec files are limited to ${LIMITS.yamlFileBytes} bytes (split it into several files)`);
       return undefined;
     }
-    bytes = readFileSync(abs);
+    bytes = given ?? readFileSync(abs);
   } catch (e) {
     bag.error(at(), 'file-unreadable', `cannot read file: ${errnoText(e)}`);
     return undefined;
+  }
+  const key = cache ? createHash('sha1').update(bytes).digest('hex') : '';
+  const cached = cache?.get(key);
+  if (cached) {
+    let text = bytes.toString('utf8');
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    return { file: new SpecFile(abs, display, text), docs: cached };
   }
   const nul = bytes.indexOf(0);
   if (nul >= 0) {
@@ -183,6 +211,7 @@ export function readSpecFile(abs: string, bag: DiagnosticBag): LoadedFile | unde
       return undefined;
     }
   }
+  cache?.set(key, docs);
   return { file, docs };
 }
 

@@ -66,6 +66,27 @@ export class SpecFile {
     return this.positionAt(offset);
   }
 
+  /**
+   * The text of the scalar at `path` in document `doc` as written (quotes and
+   * escapes resolved), or undefined when that node is not a plain scalar in the
+   * source (an alias, a merged key, a collection). Parses the tree on first use.
+   */
+  scalarSource(doc: number, path: ReadonlyArray<string | number>): string | undefined {
+    this.parseTrees();
+    let node: YamlNode | null | undefined = this.trees![doc];
+    for (const seg of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+        node = pair?.value as YamlNode | null | undefined;
+      } else if (isSeq(node) && typeof seg === 'number') {
+        node = node.items[seg] as YamlNode | undefined;
+      } else {
+        return undefined;
+      }
+    }
+    return isScalar(node) && typeof node.source === 'string' ? node.source : undefined;
+  }
+
   private parseTrees(): void {
     if (this.trees) return;
     this.trees = [];

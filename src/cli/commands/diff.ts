@@ -1,6 +1,7 @@
 import { diffModels } from '../../diff/compute.js';
 import { renderJson, renderMarkdown, renderText } from '../../diff/render.js';
 import { loadSide, SourceError } from '../../diff/sources.js';
+import type { ParseCache } from '../../spec/index.js';
 import { summaryLine } from '../../spec/report.js';
 import { openStoreTarget } from '../../store/open.js';
 import { pull } from '../../store/pull.js';
@@ -49,7 +50,10 @@ Examples:
     let base, head;
     try {
       const pullUrl = async (url: string) => (await withStoreErrors(async () => pull(await openStoreTarget(url)))).path;
-      [base, head] = [await loadSide(baseRef, { specsDir, pullUrl }), await loadSide(headRef, { specsDir, pullUrl })];
+      // Head first: the base then reuses the parsing of every file the two share.
+      const cache: ParseCache = new Map();
+      head = await loadSide(headRef, { specsDir, pullUrl, cache });
+      base = await loadSide(baseRef, { specsDir, pullUrl, cache });
     } catch (e) {
       if (e instanceof SourceError) throw new CommandError(e.message);
       throw e;

@@ -1,0 +1,167 @@
+// The validated model: defaults, normalised values and the spec hash.
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanupSpecTrees, datasetYaml, loadTree, termYaml, yaml } from '../helpers/fixtures.js';
+import type { SpecResult } from '../../src/spec/index.js';
+
+afterEach(cleanupSpecTrees);
+
+describe('defaults', () => {
+  it('uses tenant "default" and the default policy without a Catalog document', async () => {
+    const { result } = await loadTree({ 'a.yaml': datasetYaml('orders') });
+    expect(result.model.config).toEqual({
+      name: null,
+      defaultTenant: 'default',
+      policy: { requireOwner: true, requireDescription: false, breakingChanges: 'fail' },
+      publishTarget: null,
+    });
+    expect(result.model.datasets[0]).toEqual({
+      tenant: 'default',
+      name: 'orders',
+      domain: null,
+      owner: 'team@acme.example',
+      description: 'The orders data.',
+      location: null,
+      format: null,
+      tags: [],
+      terms: [],
+      upstream: [],
+      partitionKeys: [],
+      schemaFile: null,
+      fields: [],
+      deprecated: null,
+      properties: {},
+      sourceFile: 'a.yaml',
+    });
+  });
+
+  it('takes the tenant from Catalog defaults and fills unset policy keys with defaults', async () => {
+    const { result } = await loadTree({
+      'metafuse.yaml': 'apiVersion: metafuse/v1\nkind: Catalog\nname: acme\ndefaults: {tenant: acme}\npolicy: {breakingChanges: warn}\npublish: {target: "s3://cat/prod/catalog.db"}\n',
+      'a.yaml': datasetYaml('orders'),
+      'b.yaml': datasetYaml('leads', 'tenant: crm\n'),
+    });
+    expect(result.diagnostics).toEqual([]);
+    expect(result.model.config).toEqual({
+      name: 'acme',
+      defaultTenant: 'acme',
+      policy: { requireOwner: true, requireDescription: false, breakingChanges: 'warn' },
+      publishTarget: 's3://cat/prod/catalog.db',
+    });
+    expect(result.model.datasets.map((d) => [d.tenant, d.name])).toEqual([
+      ['acme', 'orders'],
+      ['crm', 'leads'],
+    ]);
+  });
+
+  it('fills a glossary term, removes duplicate synonyms and sorts terms by id', async () => {
+    const { result } = await loadTree({
+      'g.yaml': `${termYaml('revenue', 'synonyms: [turnover, sales, turnover]\nparent: metric\ndomain: finance\n')}---\n${termYaml('metric')}`,
+      'a.yaml': datasetYaml('orders', 'terms: [revenue]\n'),
+    });
+    expect(result.model.terms).toEqual([
+      { id: 'metric', name: 'metric', definition: 'What metric means.', domain: null, owner: null, synonyms: [], parent: null, related: [], sourceFile: 'g.yaml' },
+      { id: 'revenue', name: 'revenue', definition: 'What revenue means.', domain: 'finance', owner: null, synonyms: ['turnover', 'sales'], parent: 'metric', related: [], sourceFile: 'g.yaml' },
+    ]);
+  });
+
+  it('sorts datasets by tenant, then name case-insensitively', async () => {
+    const { result } = await loadTree({
+      'a.yaml': datasetYaml('beta'),
+      'b.yaml': datasetYaml('Alpha'),
+      'c.yaml': datasetYaml('gamma', 'tenant: aaa\n'),
+    });
+    expect(result.model.datasets.map((d) => `${d.tenant}/${d.name}`)).toEqual(['aaa/gamma', 'default/Alpha', 'default/beta']);
+  });
+});
+
+describe('properties', () => {
+  it('stores numbers and booleans as the text written, keys sorted', async () => {
+    const { result } = await loadTree({
+      'a.yaml': datasetYaml('orders', 'properties:\n  sla: "06:00 UTC"\n  retries: 3\n  version: 1.10\n  ratio: .5\n  pii: true\n  big: 1e3\n  quoted: "007"\n'),
+    });
+    expect(result.diagnostics).toEqual([]);
+    expect(result.model.datasets[0]!.properties).toEqual({ big: '1e3', pii: 'true', quoted: '007', ratio: '.5', retries: '3', sla: '06:00 UTC', version: '1.10' });
+    expect(Object.keys(result.model.datasets[0]!.properties)).toEqual(['big', 'pii', 'quoted', 'ratio', 'retries', 'sla', 'version']);
+  });
+
+  it('stores a number given through an alias as its value', async () => {
+    const { result } = await loadTree({ 'a.yaml': datasetYaml('orders', 'properties: {a: &n 0x1F, b: *n}\n') });
+    expect(result.diagnostics).toEqual([]);
+    // The anchored node keeps its text; the alias has no text of its own, so it gets the value.
+    expect(result.model.datasets[0]!.properties).toEqual({ a: '0x1F', b: '31' });
+  });
+});
+
+describe('specHash', () => {
+  const orders = datasetYaml('orders', 'tags: [finance, daily]\nupstream: [raw]\nfields:\n  - {name: id, type: int64, nullable: false}\n');
+  const raw = datasetYaml('raw');
+  const term = termYaml('revenue');
+
+  async function hashOf(files: Record<string, string>): Promise<string> {
+    const { result } = await loadTree(files);
+    expect(result.errors).toBe(0);
+    return result.model.specHash;
+  }
+
+  it('is a sha256 hex digest', async () => {
+    expect(await hashOf({ 'a.yaml': orders, 'b.yaml': raw })).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('does not depend on file order, file names or how specs are split into files', async () => {
+    const base = await hashOf({ 'a.yaml': orders, 'b.yaml': raw, 'c.yaml': term });
+    expect(await hashOf({ 'z.yaml': orders, 'y.yaml': raw, 'x.yaml': term })).toBe(base);
+    expect(await hashOf({ 'all.yaml': [term, raw, orders].join('---\n') })).toBe(base);
+    expect(await hashOf({ 'deep/down/one.yml': `${raw}---\n${orders}`, 'glossary/t.yaml': term })).toBe(base);
+  });
+
+  it('does not depend on YAML formatting: flow or block style, quoting, comments, key order, aliases', async () => {
+    const base = await hashOf({ 'a.yaml': orders, 'b.yaml': raw });
+    const reformatted = yaml`
+      # Orders, rewritten by hand
+      kind: Dataset
+      apiVersion: "metafuse/v1"
+      description: 'The orders data.'
+      name: orders
+      owner: team@acme.example   # the team
+      upstream:
+        - raw
+      tags:
+        - finance
+        - daily
+      fields:
+        - nullable: false
+          type: int64
+          name: id
+    `;
+    expect(await hashOf({ 'a.yaml': reformatted, 'b.yaml': raw })).toBe(base);
+    expect(await hashOf({ 'a.yaml': orders.replace('type: int64', 'type: bigint'), 'b.yaml': raw })).toBe(base);
+  });
+
+  it('treats a number and the same number in quotes as the same property text', async () => {
+    const a = await hashOf({ 'a.yaml': datasetYaml('x', 'properties: {retries: 3}\n') });
+    expect(await hashOf({ 'a.yaml': datasetYaml('x', 'properties: {retries: "3"}\n') })).toBe(a);
+  });
+
+  it('changes when the content changes', async () => {
+    const base = await hashOf({ 'a.yaml': orders, 'b.yaml': raw });
+    const variants = [
+      orders.replace('The orders data.', 'The orders data!'),
+      orders.replace('[finance, daily]', '[daily, finance]'),
+      orders.replace('nullable: false', 'nullable: true'),
+      orders.replace('type: int64', 'type: int32'),
+      orders.replace('name: orders', 'name: Orders'),
+      `${orders}properties: {a: "1"}\n`,
+    ];
+    const hashes = new Set([base]);
+    for (const v of variants) hashes.add(await hashOf({ 'a.yaml': v, 'b.yaml': raw }));
+    expect(hashes.size).toBe(variants.length + 1);
+    expect(await hashOf({ 'a.yaml': orders, 'b.yaml': raw, 'metafuse.yaml': 'apiVersion: metafuse/v1\nkind: Catalog\npolicy: {breakingChanges: warn}\n' })).not.toBe(base);
+  });
+
+  it('is stable across runs of the same tree', async () => {
+    const files = { 'a.yaml': orders, 'b.yaml': raw, 'c.yaml': term };
+    const { result } = await loadTree(files);
+    const again: SpecResult = (await loadTree(files)).result;
+    expect(again.model).toEqual(result.model);
+  });
+});
