@@ -22,7 +22,7 @@ import {
 } from './model.js';
 import type { CatalogDoc, DatasetDoc, GlossaryTermDoc } from './schema-types.js';
 import type { SpecFile } from './source.js';
-import { didYouMean } from './suggest.js';
+import { closest, didYouMean } from './suggest.js';
 
 interface DatasetEntry {
   dataset: Dataset;
@@ -94,6 +94,16 @@ export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticB
   const resolve = (ref: string, tenant: string): DatasetEntry | undefined => datasets.get(datasetKey(parseDatasetRef(ref, tenant)));
   const refCandidates = (tenant: string): string[] =>
     [...datasets.values()].map((e) => formatDatasetRef(e.dataset, tenant));
+  /** "Did you mean" for a dataset reference: the nearest ref as written, else the nearest name in any tenant. */
+  const refHint = (ref: string, tenant: string): string => {
+    const direct = closest(ref, refCandidates(tenant));
+    if (direct !== undefined) return ` (did you mean "${direct}"?)`;
+    const bare = ref.slice(ref.indexOf('/') + 1);
+    const byName = new Map<string, DatasetEntry>();
+    for (const e of datasets.values()) if (!byName.has(e.dataset.name) || e.dataset.tenant === tenant) byName.set(e.dataset.name, e);
+    const name = closest(bare, byName.keys());
+    return name === undefined ? '' : ` (did you mean "${formatDatasetRef(byName.get(name)!.dataset, tenant)}"?)`;
+  };
 
   // Replacements first: the deprecated-upstream warnings below name them.
   for (const e of datasets.values()) {
@@ -101,7 +111,7 @@ export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticB
     if (replacement === undefined) continue;
     const target = resolve(replacement, e.dataset.tenant);
     if (!target) {
-      bag.error(ptr(e, ['deprecated', 'replacement']), 'unknown-replacement', `replacement dataset "${replacement}" does not exist${didYouMean(replacement, refCandidates(e.dataset.tenant))}`);
+      bag.error(ptr(e, ['deprecated', 'replacement']), 'unknown-replacement', `replacement dataset "${replacement}" does not exist${refHint(replacement, e.dataset.tenant)}`);
     } else if (e.dataset.deprecated) {
       e.dataset.deprecated.replacement = { tenant: target.dataset.tenant, name: target.dataset.name };
     }
@@ -125,7 +135,7 @@ export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticB
     (v.upstream ?? []).forEach((ref, i) => {
       const target = resolve(ref, ds.tenant);
       if (!target) {
-        bag.error(ptr(e, ['upstream', i]), 'unknown-upstream', `unknown upstream dataset "${ref}"${didYouMean(ref, refCandidates(ds.tenant))}`);
+        bag.error(ptr(e, ['upstream', i]), 'unknown-upstream', `unknown upstream dataset "${ref}"${refHint(ref, ds.tenant)}`);
         return;
       }
       const targetKey = datasetKey(target.dataset);
@@ -139,7 +149,7 @@ export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticB
         bag.warning(ptr(e, ['upstream', i]), 'deprecated-upstream', `upstream dataset "${ref}" is deprecated${why}${instead}`);
       }
     });
-    ds.upstream = upstream;
+    ds.upstream = upstream.sort(compareDatasets);
     checkTerms(v.terms, ['terms'], e);
     v.fields?.forEach((f, i) => checkTerms(f.terms, ['fields', i, 'terms'], e));
     const topLevel = ds.fields.filter((f) => f.depth === 0).map((f) => f.path);
@@ -167,7 +177,7 @@ export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticB
       const fieldPath = ref.slice(colon + 1);
       const target = resolve(dsRef, ds.tenant);
       if (!target) {
-        bag.error(where, 'unknown-lineage-dataset', `column lineage names unknown dataset "${dsRef}"${didYouMean(dsRef, refCandidates(ds.tenant))}`);
+        bag.error(where, 'unknown-lineage-dataset', `column lineage names unknown dataset "${dsRef}"${refHint(dsRef, ds.tenant)}`);
         continue;
       }
       const tid = target.dataset;
@@ -198,10 +208,12 @@ export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticB
       if (!terms.has(id)) bag.error(ptr(t, ['related', i]), 'unknown-related', `unknown related term "${id}"${didYouMean(id, terms.keys())}`);
       else if (!related.includes(id)) related.push(id);
     });
-    t.term.related = related;
+    t.term.related = related.sort();
   }
 
   reportLineageCycles(datasets, bag, ptr, config.defaultTenant);
+  // Usage counts parents as written: a term in a parent cycle is reported for the cycle, not also as unused.
+  const usedAsParent = new Set([...terms.values()].map((t) => t.term.parent).filter((p): p is string => p !== null));
   reportTermCycles(terms, bag, ptr);
 
   // Policy rules and warnings.
@@ -224,11 +236,14 @@ export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticB
     for (const id of e.dataset.terms) used.add(id);
     for (const f of e.dataset.fields) for (const id of f.terms) used.add(id);
   }
-  for (const t of terms.values()) if (t.term.parent) used.add(t.term.parent);
+  for (const id of usedAsParent) used.add(id);
   for (const t of terms.values()) {
     if (!used.has(t.term.id)) bag.warning(ptr(t, ['id']), 'unused-term', `glossary term "${t.term.id}" is not used by any dataset, field or child term`);
   }
 
+  for (const e of datasets.values()) {
+    for (const f of e.dataset.fields) if (f.from.length > 1) f.from.sort((a, b) => compareDatasets(a, b) || (a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
+  }
   const modelDatasets = [...datasets.values()].map((e) => e.dataset).sort(compareDatasets);
   const modelTerms = [...terms.values()].map((t) => t.term).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   // The hash is computed on first use: validate never needs it, and at 10,000 datasets it costs a noticeable share of a build.
@@ -289,8 +304,9 @@ function datasetModel(v: DatasetDoc, id: DatasetId, sourceFile: string, src: { f
     description: text(v.description),
     location: text(v.location),
     format: text(v.format),
-    tags: texts(v.tags),
-    terms: texts(v.terms),
+    // Tags and terms are sets: kept sorted so that reordering them changes neither the spec hash nor the diff.
+    tags: texts(v.tags).sort(),
+    terms: texts(v.terms).sort(),
     upstream: [],
     partitionKeys: texts(v.partitionKeys),
     schemaFile: null,

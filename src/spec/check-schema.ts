@@ -149,7 +149,8 @@ function reportSchemaErrors(
         message = `missing required key "${String(params.missingProperty)}"${path.length ? ` in ${subject}` : ` in ${kind}`}`;
         break;
       case 'type': {
-        const expected = String(params.type).split(',').join(' or ');
+        // YAML words, not JSON Schema's: a list, a mapping.
+        const expected = String(params.type).split(',').map((t) => ({ array: 'list', object: 'mapping' })[t] ?? t).join(' or ');
         message = `${subject} must be ${article(expected)}, not ${typeName(e.data)}`;
         if (expected === 'string' && (typeof e.data === 'number' || typeof e.data === 'boolean')) message += ` (quote it: "${String(e.data)}")`;
         break;

@@ -135,8 +135,8 @@ export function buildFields(entries: FieldEntry[] | undefined, src: FieldSource,
 function applyAnnotation(slot: Slot, entry: FieldEntry): void {
   const f = slot.field;
   if (entry.description !== undefined) f.description = entry.description;
-  if (entry.tags) f.tags = unique(entry.tags);
-  if (entry.terms) f.terms = unique(entry.terms);
+  if (entry.tags) f.tags = unique(entry.tags).sort();
+  if (entry.terms) f.terms = unique(entry.terms).sort();
 }
 
 export function unique(list: string[]): string[] {

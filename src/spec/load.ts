@@ -173,6 +173,10 @@ export function readSpecFile(abs: string, bag: DiagnosticBag, cache?: ParseCache
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     return { file: new SpecFile(abs, display, text), docs: cached };
   }
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    bag.error(at(), 'file-encoding', 'file is UTF-16 text; save it as UTF-8');
+    return undefined;
+  }
   const nul = bytes.indexOf(0);
   if (nul >= 0) {
     const p = bytePosition(bytes, nul);
@@ -196,7 +200,7 @@ export function readSpecFile(abs: string, bag: DiagnosticBag, cache?: ParseCache
       const mark = e.mark as { line?: number; column?: number } | undefined;
       const reason = (e.reason || 'invalid YAML').replace(/maxDepth \((\d+)\)/, 'the limit of $1 levels');
       const code = /nesting exceeded/.test(reason) ? 'yaml-limit' : 'yaml-syntax';
-      bag.error(at((mark?.line ?? 0) + 1, (mark?.column ?? 0) + 1), code, reason);
+      bag.error(at((mark?.line ?? 0) + 1, (mark?.column ?? 0) + 1), code, reason + quoteHint(text, mark?.line));
       return undefined;
     }
     if (e instanceof RangeError) {
@@ -277,4 +281,20 @@ export function firstInvalidUtf8(b: Uint8Array): number {
     i += n + 1;
   }
   return -1;
+}
+
+/**
+ * The most common YAML mistake in specs: an unquoted value containing ": "
+ * (type: struct<a: int64>, description: Note: ...). Says so when the line (or the
+ * one before, where the parser often stops) looks like that.
+ */
+function quoteHint(text: string, line: number | undefined): string {
+  if (line === undefined) return '';
+  const lines = text.split(/\r\n|\r|\n/);
+  for (const l of [lines[line], lines[line - 1]]) {
+    if (l !== undefined && /^\s*(- )?[\w.-]+:\s+[^'"\s|>][^#]*:\s/.test(l)) {
+      return '; a value that contains ": " must be quoted, e.g. type: "struct<a: int64>"';
+    }
+  }
+  return '';
 }

@@ -70,6 +70,7 @@ export function parseType(text: string): ArrowType {
       const p = new Parser(text);
       t = p.type();
       p.skipSpace();
+      if (/^not\s+null$/i.test(p.rest())) p.fail('"not null" is not part of a field\'s type; write nullable: false instead');
       if (!p.atEnd()) p.fail(`unexpected "${p.rest()}"`);
     } catch (e) {
       if (!(e instanceof TypeSyntaxError)) throw e;
@@ -352,7 +353,8 @@ export function formatType(t: ArrowType): string {
     case 'struct':
       return `struct<${t.fields.map(formatChild).join(', ')}>`;
     case 'map':
-      return `map<${formatType(t.key)}, ${formatType(t.value.type)}${t.value.nullable ? '' : ' not null'}${t.keysSorted ? ', keys_sorted' : ''}>`;
+      // As pyarrow prints it: the value's nullability is not shown (the m.value field carries it).
+      return `map<${formatType(t.key)}, ${formatType(t.value.type)}${t.keysSorted ? ', keys_sorted' : ''}>`;
     case 'dictionary':
       return `dictionary<values=${formatType(t.value)}, indices=${formatType(t.index)}, ordered=${t.ordered ? 1 : 0}>`;
     case 'union':

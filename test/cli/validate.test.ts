@@ -78,7 +78,7 @@ describe('validate text output', () => {
   it('prints only the summary for valid specs, without colour when not a terminal', async () => {
     const dir = specTree({ 'a.yaml': datasetYaml('a') });
     const { code, stdout, stderr } = await run(['validate', '--specs', dir, '--format', 'text']);
-    expect([code, stdout, stderr]).toEqual([0, '', 'ok: 0 errors, 0 warnings (1 datasets, 0 glossary terms)\n']);
+    expect([code, stdout, stderr]).toEqual([0, '', 'ok: 0 errors, 0 warnings (1 dataset, 0 glossary terms)\n']);
   });
 });
 

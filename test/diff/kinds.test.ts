@@ -228,7 +228,7 @@ const CASES: Case[] = [
     edit: (h) => {
       ds(h, 'orders_raw').tags = ['raw', 'finance'];
     },
-    changes: [{ kind: 'tags-changed', dataset: 'orders_raw', before: ['raw'], after: ['raw', 'finance'], severity: 'safe' }],
+    changes: [{ kind: 'tags-changed', dataset: 'orders_raw', before: ['raw'], after: ['finance', 'raw'], severity: 'safe' }],
   },
   {
     name: 'reordered tags are no change',

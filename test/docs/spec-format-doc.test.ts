@@ -260,9 +260,9 @@ describe('spec_hash, as docs/spec-format.md describes it', () => {
     expect(same).toBe(base);
   });
 
-  it('depends on list order, the spelling of names, property text and field order', async () => {
+  it('depends on the spelling of names, property text and field order, not on the order of tags', async () => {
     const base = await hash({ 'a.yaml': ORDERS, 'b.yaml': RAW });
-    expect(await hash({ 'a.yaml': ORDERS.replace('[a, b]', '[b, a]'), 'b.yaml': RAW })).not.toBe(base);
+    expect(await hash({ 'a.yaml': ORDERS.replace('[a, b]', '[b, a]'), 'b.yaml': RAW })).toBe(base);
     expect(await hash({ 'a.yaml': ORDERS.replace('name: orders', 'name: Orders'), 'b.yaml': RAW })).not.toBe(base);
     expect(await hash({ 'a.yaml': ORDERS.replace('1.10', '1.1'), 'b.yaml': RAW })).not.toBe(base);
     const swapped = ORDERS.replace('  - {name: id, type: bigint}\n  - {name: n, type: string}\n', '  - {name: n, type: string}\n  - {name: id, type: bigint}\n');

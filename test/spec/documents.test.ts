@@ -185,7 +185,7 @@ describe('invalid-value', () => {
   it('rejects a string where a list is expected', async () => {
     const { result, at } = await loadTree({ 'a.yaml': 'apiVersion: metafuse/v1\nkind: Dataset\nname: a\nowner: x\ndescription: d\ntags: finance\n' });
     expect(where(result.diagnostics)).toEqual([{ file: at('a.yaml'), line: 6, column: 7, severity: 'error', code: 'invalid-value' }]);
-    expect(result.diagnostics[0]!.message).toBe('tags must be an array, not a string');
+    expect(result.diagnostics[0]!.message).toBe('tags must be a list, not a string');
   });
 
   it('points at the one bad item of a list', async () => {

@@ -142,11 +142,16 @@ describe('specHash', () => {
     expect(await hashOf({ 'a.yaml': datasetYaml('x', 'properties: {retries: "3"}\n') })).toBe(a);
   });
 
+  it('ignores the order of tags (a set), like diff does', async () => {
+    const base = await hashOf({ 'a.yaml': orders, 'b.yaml': raw });
+    expect(await hashOf({ 'a.yaml': orders.replace('[finance, daily]', '[daily, finance]'), 'b.yaml': raw })).toBe(base);
+  });
+
   it('changes when the content changes', async () => {
     const base = await hashOf({ 'a.yaml': orders, 'b.yaml': raw });
     const variants = [
       orders.replace('The orders data.', 'The orders data!'),
-      orders.replace('[finance, daily]', '[daily, finance]'),
+      orders.replace('[finance, daily]', '[finance, weekly]'),
       orders.replace('nullable: false', 'nullable: true'),
       orders.replace('type: int64', 'type: int32'),
       orders.replace('name: orders', 'name: Orders'),

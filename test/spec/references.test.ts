@@ -85,7 +85,7 @@ describe('unknown-upstream', () => {
     ]);
     expect(result.diagnostics.map((d) => d.message)).toEqual([
       'unknown upstream dataset "crm/custmers" (did you mean "crm/customers"?)',
-      'unknown upstream dataset "customers"',
+      'unknown upstream dataset "customers" (did you mean "crm/customers"?)',
       // Tenants are case-sensitive; only dataset names are not.
       'unknown upstream dataset "CRM/customers" (did you mean "crm/customers"?)',
     ]);
@@ -171,8 +171,8 @@ describe('unknown-replacement', () => {
       'v2.yaml': datasetYaml('orders_v2', 'tenant: crm\n'),
     });
     expect(where(result.diagnostics)).toEqual([{ file: at('old.yaml'), line: 8, column: 16, severity: 'error', code: 'unknown-replacement' }]);
-    // orders_v2 lives in another tenant, so as seen from here it is "crm/orders_v2": too far to suggest.
-    expect(result.diagnostics[0]!.message).toBe('replacement dataset "orders_v3" does not exist');
+    // orders_v2 lives in another tenant: the nearest name in any tenant is suggested, qualified.
+    expect(result.diagnostics[0]!.message).toBe('replacement dataset "orders_v3" does not exist (did you mean "crm/orders_v2"?)');
     expect(result.model.datasets.find((d) => d.name === 'legacy')!.deprecated).toEqual({ since: null, reason: null, replacement: { tenant: 'crm', name: 'orders_v2' } });
     expect(result.model.datasets.find((d) => d.name === 'sales')!.deprecated).toEqual({ since: '2026-10-01', reason: null, replacement: null });
   });
@@ -192,9 +192,10 @@ describe('column lineage', () => {
     const { result } = await loadTree({ 'raw.yaml': raw, 'daily.yaml': daily('"raw:id", "raw:address.city", "RAW:id"') });
     expect(result.diagnostics).toEqual([]);
     const field = result.model.datasets.find((d) => d.name === 'daily')!.fields[0]!;
+    // Sorted (column lineage is a set), so its order changes neither the spec hash nor a diff.
     expect(field.from).toEqual([
-      { tenant: 'default', name: 'raw', field: 'id' },
       { tenant: 'default', name: 'raw', field: 'address.city' },
+      { tenant: 'default', name: 'raw', field: 'id' },
     ]);
   });
 

@@ -2,12 +2,13 @@ import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { compileCatalog } from '../../catalog/compile.js';
 import { provenance } from '../../git/git.js';
+import { openDiskCache } from '../../spec/disk-cache.js';
 import { loadSpecs } from '../../spec/index.js';
 import { formatText, summaryLine } from '../../spec/report.js';
 import { CommandError, EXIT, stringOption, type Command } from '../command.js';
 import { DEFAULT_CATALOG } from '../catalog-arg.js';
 import { paint } from '../io.js';
-import { DEFAULT_SPECS } from './validate.js';
+import { DEFAULT_SPECS, incremental } from './validate.js';
 
 export const buildCommand: Command = {
   name: 'build',
@@ -16,18 +17,22 @@ export const buildCommand: Command = {
   help: `Options:
   --specs DIR   specs directory (default: ${DEFAULT_SPECS})
   --out FILE    catalog file to write (default: ${DEFAULT_CATALOG})
+  --incremental keep parsed specs in DIR/.metafuse/ and reuse them for unchanged
+                files (also METAFUSE_INCREMENTAL=1)
 
 The file is written beside the target and renamed into place: an interrupted
 build never leaves a partial catalog. Nothing is written when the specs have
 errors (exit 1). built_at comes from SOURCE_DATE_EPOCH or the commit time of
 HEAD, so the same specs give the same bytes.`,
-  options: { specs: { type: 'string' }, out: { type: 'string' } },
+  options: { specs: { type: 'string' }, out: { type: 'string' }, incremental: { type: 'boolean' } },
   positionals: [0, 0],
   async run(args, io) {
     const specs = stringOption(args, 'specs') ?? DEFAULT_SPECS;
     const out = stringOption(args, 'out') ?? DEFAULT_CATALOG;
     const started = performance.now();
-    const result = await loadSpecs(specs);
+    const disk = incremental(args) ? openDiskCache(specs) : undefined;
+    const result = await loadSpecs(specs, { cache: disk?.cache });
+    disk?.save();
     if (result.diagnostics.length) io.err(formatText(result.diagnostics));
     if (result.errors > 0) {
       io.err(paint(io, 'red', `not built: ${summaryLine(result.diagnostics)}\n`));
