@@ -1,8 +1,8 @@
 // Diagnostics as GitHub annotations at file/line, within GitHub's per-step limits
-// (10 errors and 10 warnings are shown per step); the rest go to the summary.
+// (10 errors and 10 warnings per step, the Action's own included); the rest go to the summary.
 import path from 'node:path';
 import type { Diagnostic } from '../spec/index.js';
-import { LIMITS } from './constants.js';
+import { DIAGNOSTIC_ANNOTATIONS } from './constants.js';
 
 export interface AnnotationSink {
   error(message: string, props: AnnotationProps): void;
@@ -24,9 +24,9 @@ export function annotate(list: Diagnostic[], sink: AnnotationSink, workspace: st
   for (const d of list) {
     const props: AnnotationProps = { title: `MetaFuse ${d.code}`, file: workspacePath(d.file, workspace), startLine: d.line, startColumn: d.column };
     if (d.severity === 'error') {
-      if (errors++ < LIMITS.annotationsPerSeverity) sink.error(d.message, props);
+      if (errors++ < DIAGNOSTIC_ANNOTATIONS.error) sink.error(d.message, props);
       else omitted++;
-    } else if (warnings++ < LIMITS.annotationsPerSeverity) {
+    } else if (warnings++ < DIAGNOSTIC_ANNOTATIONS.warning) {
       sink.warning(d.message, props);
     } else {
       omitted++;

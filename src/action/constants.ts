@@ -41,3 +41,14 @@ export const LIMITS = {
   commentChars: 65_536,
   summaryBytes: 1024 * 1024,
 } as const;
+
+/**
+ * Annotations left for spec diagnostics. The Action's own messages count against
+ * the same per-step limit: setFailed's message is an error annotation, and a check
+ * may warn that the base has errors, that a label accepted breaking changes, and
+ * that the comment could not be posted.
+ */
+export const DIAGNOSTIC_ANNOTATIONS = {
+  error: LIMITS.annotationsPerSeverity - 1,
+  warning: LIMITS.annotationsPerSeverity - 3,
+} as const;

@@ -1,6 +1,7 @@
 // The Action's commands. GitHub is reached only through the small `ActionEnv`
 // interface (inputs, outputs, annotations, summary, PR context, issues API), so
 // that the logic reads like the CLI's and the entry point stays a thin shell.
+import { mkdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { compileCatalog } from '../catalog/compile.js';
@@ -9,8 +10,8 @@ import { diffModels, type DiffResult } from '../diff/compute.js';
 import { renderMarkdown, verdict, type DiffSides } from '../diff/render.js';
 import { loadSide } from '../diff/sources.js';
 import { provenance } from '../git/git.js';
-import { readArrowSchema } from '../spec/arrow-schema.js';
-import { loadSpecs, type SpecResult } from '../spec/index.js';
+import { ArrowSchemaError, readArrowSchema } from '../spec/arrow-schema.js';
+import { loadSpecs, type ParseCache, type SpecResult } from '../spec/index.js';
 import { summaryLine } from '../spec/report.js';
 import { openStoreTarget } from '../store/open.js';
 import { emit, publish } from '../store/publish.js';
@@ -70,9 +71,9 @@ export async function runCommand(s: Settings, env: ActionEnv): Promise<void> {
   }
 }
 
-async function validateStep(s: Settings, env: ActionEnv, failOnErrors = true): Promise<SpecResult> {
+async function validateStep(s: Settings, env: ActionEnv, failOnErrors = true, cache?: ParseCache): Promise<SpecResult> {
   return env.group('Validate specs', async () => {
-    const r = await loadSpecs(s.specs);
+    const r = await loadSpecs(s.specs, { cache });
     const { omitted } = annotate(r.diagnostics, env.annotations, env.workspace);
     env.info(`${summaryLine(r.diagnostics)} in ${r.model.datasets.length} datasets and ${r.model.terms.length} glossary terms`);
     env.summary.push(diagnosticsMarkdown(r, env.workspace, omitted));
@@ -98,7 +99,10 @@ function esc(s: string): string {
 
 async function buildStep(s: Settings, env: ActionEnv, specs: SpecResult): Promise<void> {
   await env.group('Build catalog', async () => {
-    const built = compileCatalog(specs.model, s.catalog, { version: 0, ...provenance(specs.root) });
+    const target = path.resolve(s.catalog);
+    if (statSync(target, { throwIfNoEntry: false })?.isDirectory()) throw new CheckFailure(`input catalog "${s.catalog}" is a directory; name the catalog file, e.g. ${path.join(s.catalog, 'catalog.db')}`);
+    mkdirSync(path.dirname(target), { recursive: true });
+    const built = compileCatalog(specs.model, target, { version: 0, ...provenance(specs.root) });
     env.setOutput(Outputs.catalogPath, built.path);
     env.setOutput(Outputs.datasets, String(built.datasets));
     env.setOutput(Outputs.fields, String(built.fields));
@@ -113,7 +117,9 @@ async function pullUrl(url: string): Promise<string> {
 
 async function check(s: Settings, env: ActionEnv): Promise<void> {
   const pr = env.pullRequest;
-  const specs = await validateStep(s, env, false);
+  // Shared with the base side of the diff, which then parses only the files the pull request changed.
+  const cache: ParseCache = new Map();
+  const specs = await validateStep(s, env, false, cache);
   let diff: { result: DiffResult; sides: DiffSides } | undefined;
   let failure: string | undefined;
   if (specs.errors > 0) {
@@ -123,7 +129,7 @@ async function check(s: Settings, env: ActionEnv): Promise<void> {
     const baseRef = s.base ?? (pr ? `git:${pr.baseSha}` : undefined);
     if (baseRef) {
       diff = await env.group('Diff against the base', async () => {
-        const base = await loadSide(baseRef, { specsDir: s.specs, pullUrl });
+        const base = await loadSide(baseRef, { specsDir: s.specs, pullUrl, cache });
         if (base.errors > 0) env.warning(`the base (${base.label}) has ${base.errors} validation errors; the diff uses what could be read`);
         const result = diffModels(base.model, specs.model);
         const sides = { base: { label: base.label, specHash: base.model.specHash }, head: { label: `${s.specs} (this ${pr ? 'pull request' : 'commit'})`, specHash: specs.model.specHash } };
@@ -164,10 +170,12 @@ async function check(s: Settings, env: ActionEnv): Promise<void> {
         const c = await upsertComment(env.issues, pr, body);
         env.info(`${c.created ? 'created' : 'updated'} the pull-request comment${c.url ? ` ${c.url}` : ''}`);
       } catch (e) {
-        const status = (e as { status?: number }).status;
-        // A read-only token (forks, restricted permissions) must not fail the check.
+        const status = (e as { status?: unknown }).status;
+        if (typeof status !== 'number') throw e;
+        // The comment only repeats the summary: a read-only token (forks, restricted
+        // permissions) or a GitHub outage must not fail the check, nor pass for a MetaFuse bug.
         if (status === 403 || status === 404) env.warning(`could not comment on the pull request (HTTP ${status}): give the workflow "pull-requests: write"; the report is in the job summary`);
-        else throw e;
+        else env.warning(`could not comment on the pull request (HTTP ${status}: ${(e as Error).message.slice(0, 200)}); the report is in the job summary`);
       }
     }
   }
@@ -197,8 +205,15 @@ async function emitStep(s: Settings, env: ActionEnv): Promise<void> {
   await env.group(`Emit ${s.emit.dataset} to ${s.target}`, async () => {
     let schema;
     if (s.emit.arrow) {
-      const bytes = await readFile(path.resolve(s.emit.arrow));
-      schema = flattenFields((await readArrowSchema(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength))).fields);
+      try {
+        const bytes = await readFile(path.resolve(s.emit.arrow));
+        schema = flattenFields((await readArrowSchema(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength))).fields);
+      } catch (e) {
+        // A missing or unreadable file is the workflow's mistake, not a MetaFuse bug.
+        if (e instanceof ArrowSchemaError) throw new CheckFailure(`input arrow ${s.emit.arrow}: ${e.message}`);
+        if ((e as NodeJS.ErrnoException).code) throw new CheckFailure(`input arrow ${s.emit.arrow}: cannot read (${(e as NodeJS.ErrnoException).code})`);
+        throw e;
+      }
     }
     const target = await openStoreTarget(s.target!);
     const outcome = await emit(target, {
