@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// Build-time regression check for CI: the 1,000-dataset build, measured as a
+// ratio to a fixed reference workload run in the same job (absolute times on
+// shared runners are too noisy to compare across runs).
+//
+//   node bench/regression.mjs            # exit 1 when the ratio is over 2x bench/baseline.json
+//   node bench/regression.mjs --update   # record the current ratio as the baseline
+//
+// Expects lib/ to be built (npm run build:ts).
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const corpus = path.join(root, 'bench', 'out', 'specs-1000');
+const baselineFile = path.join(root, 'bench', 'baseline.json');
+const RUNS = 5;
+const LIMIT = 2;
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Fixed CPU work of the kinds a build does (parsing, hashing, string building), in a fresh process. */
+function reference() {
+  const script = `
+    const { createHash } = require('node:crypto');
+    const t = performance.now();
+    let acc = '';
+    for (let i = 0; i < 60000; i++) {
+      const o = { name: 'dataset_' + i, fields: [{ name: 'id', type: 'int64' }, { name: 'v', type: 'string' }], tags: ['a', 'b'] };
+      const s = JSON.stringify(o);
+      acc = createHash('sha256').update(s + acc).digest('hex');
+      JSON.parse(s);
+    }
+    process.stdout.write(String(performance.now() - t));`;
+  return Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }));
+}
+
+function build() {
+  const t = performance.now();
+  execFileSync(process.execPath, [path.join(root, 'bin', 'metafuse.js'), 'build', '--specs', corpus, '--out', path.join(root, 'bench', 'out', 'regression.db')], { stdio: 'ignore' });
+  return performance.now() - t;
+}
+
+if (!existsSync(corpus)) execFileSync(process.execPath, [path.join(root, 'bench', 'generate.mjs'), '--datasets', '1000', '--out', corpus], { stdio: 'inherit' });
+const refs = [];
+const builds = [];
+for (let i = 0; i < RUNS; i++) {
+  refs.push(reference());
+  builds.push(build());
+}
+const ratio = median(builds) / median(refs);
+const summary = `build 1k median ${median(builds).toFixed(0)} ms, reference median ${median(refs).toFixed(0)} ms, ratio ${ratio.toFixed(2)}`;
+if (process.argv.includes('--update')) {
+  writeFileSync(baselineFile, `${JSON.stringify({ ratio: Number(ratio.toFixed(3)), recorded: summary, node: process.version }, null, 2)}\n`);
+  console.log(`baseline recorded: ${summary}`);
+} else {
+  const baseline = JSON.parse(readFileSync(baselineFile, 'utf8'));
+  const verdict = ratio <= LIMIT * baseline.ratio;
+  console.log(`${summary}; baseline ratio ${baseline.ratio} (limit ${(LIMIT * baseline.ratio).toFixed(2)}): ${verdict ? 'ok' : 'REGRESSION'}`);
+  if (!verdict) process.exit(1);
+}
