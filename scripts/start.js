@@ -19,3 +19,4 @@ for (const argv of steps) {
   if (code !== 0) process.exit(code);
 }
 process.stdout.write('\nThe catalog is catalog.db: try "npx metafuse --help", or open it with sqlite3 (docs/catalog-schema.md).\n');
+process.stdout.write(`\n${bold('Browse it: run "npx metafuse serve" and open http://127.0.0.1:8080/')}\n`);

@@ -87,6 +87,8 @@ export async function buildCatalog(specsDir: string, outFile: string): Promise<R
 function sources(dir: string, out: Array<{ ts: string; js: string }> = []): Array<{ ts: string; js: string }> {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
+    // src/web is the web page: Vite builds it into lib/web, tsc never compiles it.
+    if (e.isDirectory() && p === path.join(REPO, 'src', 'web')) continue;
     if (e.isDirectory()) sources(p, out);
     else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) out.push({ ts: p, js: path.join(REPO, 'lib', path.relative(path.join(REPO, 'src'), p)).replace(/\.ts$/, '.js') });
   }
