@@ -257,6 +257,8 @@ export interface SearchResult {
   score: number;
   /** Which parts of the dataset matched: name, description, tags, fields, ... */
   matched: string[];
+  /** Dataset-level tags. */
+  tags: string[];
 }
 
 const SEARCH_COLUMNS = ['name', 'tenant', 'description', 'domain', 'owner', 'tags', 'terms', 'fields', 'field_descriptions'] as const;
@@ -267,12 +269,13 @@ export function searchDatasets(cat: Catalog, query: string, limit = 20): { query
   const rows = cat.db
     .prepare(
       `SELECT d.id, d.display_name, d.tenant, d.domain, d.owner, d.description, s.rank AS rank,
+              (SELECT group_concat(t.tag, char(31) ORDER BY t.tag) FROM tags t WHERE t.dataset_id = d.id AND t.field_id IS NULL) AS tag_list,
               (lower(d.name) = lower(?)) AS exact
        FROM dataset_search s JOIN datasets d ON d.id = s.rowid
        WHERE dataset_search MATCH ? AND rank MATCH 'bm25(${SEARCH_WEIGHTS.join(', ')})'
        ORDER BY exact DESC, s.rank LIMIT ?`,
     )
-    .all<{ id: number; display_name: string; tenant: string; domain: string | null; owner: string | null; description: string | null; rank: number; exact: number }>(
+    .all<{ id: number; tag_list: string | null; display_name: string; tenant: string; domain: string | null; owner: string | null; description: string | null; rank: number; exact: number }>(
       query.trim(),
       fts.match,
       limit,
@@ -287,6 +290,7 @@ export function searchDatasets(cat: Catalog, query: string, limit = 20): { query
     // (FTS5 clamps a negative IDF), and rounding them to 0 would erase the ranking.
     score: Number((-r.rank).toPrecision(4)),
     matched: [] as string[],
+    tags: splitList(r.tag_list),
   }));
   markMatchedColumns(cat.db, fts.tokens, results, rows);
   return { query, results };
@@ -395,6 +399,8 @@ export function lineage(cat: Catalog, ref: string, direction: Direction = 'both'
 
 export interface CatalogStats {
   catalog: string | null;
+  /** The tenant bare names refer to. */
+  defaultTenant: string;
   version: number;
   schemaVersion: number;
   specHash: string | null;
@@ -419,6 +425,7 @@ export function stats(cat: Catalog): CatalogStats {
   const n = (sql: string) => db.prepare(sql).get<{ n: number }>()!.n;
   return {
     catalog: cat.meta.catalogName,
+    defaultTenant: cat.meta.defaultTenant,
     version: cat.meta.version,
     schemaVersion: cat.meta.schemaVersion,
     specHash: cat.meta.specHash,

@@ -81,6 +81,7 @@ export interface SearchResult {
   description: string | null;
   score: number;
   matched: string[];
+  tags: string[];
 }
 
 export interface SearchResults {
@@ -124,6 +125,7 @@ export interface Term extends TermSummary {
 
 export interface Stats {
   catalog: string | null;
+  defaultTenant: string;
   version: number;
   schemaVersion: number;
   specHash: string | null;

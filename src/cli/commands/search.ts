@@ -24,7 +24,7 @@ ${CATALOG_HELP}`,
     return withCatalog(args, (cat) => {
       const result = searchDatasets(cat, args.positionals[0]!, limit);
       if (args.values.json) {
-        io.out(json({ query: result.query, results: result.results.map(({ name, tenant, domain, description, score, owner, matched }) => ({ name, tenant, domain, description, score, owner, matched })) }));
+        io.out(json({ query: result.query, results: result.results.map(({ name, tenant, domain, description, score, owner, matched, tags }) => ({ name, tenant, domain, description, score, owner, matched, tags })) }));
         return EXIT.ok;
       }
       if (result.results.length === 0) {

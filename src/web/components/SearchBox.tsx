@@ -223,6 +223,11 @@ export function SearchBox({ variant, initialQuery = '', autoFocus = false }: { v
                   <TenantBadge tenant={r.tenant} />
                   {r.domain && <span class="chip chip-domain chip-static">{r.domain}</span>}
                   {r.owner && <span class="result-owner">{r.owner}</span>}
+                  {r.tags.slice(0, 4).map((t) => (
+                    <span key={t} class="chip chip-static">
+                      #{t}
+                    </span>
+                  ))}
                 </span>
                 {variant === 'hero' && r.description && <span class="result-desc">{summary(r.description, 200)}</span>}
                 {r.matched.length > 0 && (

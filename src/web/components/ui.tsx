@@ -128,15 +128,10 @@ export function useStats() {
   return useJson<Stats>(api.stats(), true);
 }
 
-/**
- * The catalog's default tenant. The API does not name it, so this is the tenant
- * with the most datasets; with one tenant there is nothing to tell apart.
- */
+/** The catalog's default tenant (bare names refer to it), from /api/v1/stats. */
 export function useDefaultTenant(): string | undefined {
   const s = useStats();
-  if (s.state !== 'ok') return undefined;
-  const t = [...s.data.tenants].sort((a, b) => b.datasets - a.datasets)[0];
-  return t?.tenant;
+  return s.state === 'ok' ? s.data.defaultTenant : undefined;
 }
 
 /** Glossary term id → display name, for links that only carry ids. */
