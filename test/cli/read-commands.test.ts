@@ -199,7 +199,7 @@ describe('search', () => {
       expect(Object.keys(out)).toEqual(['query', 'results']);
       expect(out.query).toBe(q);
       expect(out.results.length).toBeGreaterThan(0);
-      for (const res of out.results) expect(Object.keys(res)).toEqual(['name', 'tenant', 'domain', 'description', 'score', 'owner', 'matched']);
+      for (const res of out.results) expect(Object.keys(res)).toEqual(['name', 'tenant', 'domain', 'description', 'score', 'owner', 'matched', 'tags']);
       const scores = out.results.map((x) => x.score);
       // Words found in most datasets get bm25 scores near 1e-6; they must not round to 0.
       for (const sc of scores) expect(sc).toBeGreaterThan(0);
@@ -283,7 +283,7 @@ describe('stats', () => {
   it('stats --json: golden; counts agree with the specs', async () => {
     const s = await goldenJson<Record<string, unknown>>('stats.json', ['stats']);
     expect(Object.keys(s)).toEqual([
-      'catalog', 'version', 'schemaVersion', 'specHash', 'sourceCommit', 'builtAt', 'builder', 'datasets', 'fields', 'lineageEdges',
+      'catalog', 'defaultTenant', 'version', 'schemaVersion', 'specHash', 'sourceCommit', 'builtAt', 'builder', 'datasets', 'fields', 'lineageEdges',
       'columnLineageEdges', 'glossaryTerms', 'tenants', 'domains', 'tags', 'deprecated', 'observations', 'observedOnly',
     ]);
     expect(s).toMatchObject({
