@@ -31,8 +31,10 @@ ${CATALOG_HELP}`,
         io.err(`no datasets match "${result.query}"\n`);
         return EXIT.ok;
       }
-      const rows = result.results.map((r) => [r.name, r.domain ?? '', r.score >= 0.01 ? r.score.toFixed(2) : r.score.toExponential(1), r.matched.join(', '), r.description ?? '']);
-      io.out(table(io, ['NAME', 'DOMAIN', 'SCORE', 'MATCHED', 'DESCRIPTION'], rows, [60, 20, 8, 40, 70]));
+      // Best first; the raw bm25 score (in --json) means little to a reader, and for words
+      // found in most datasets it is near zero for all of them.
+      const rows = result.results.map((r, i) => [String(i + 1), r.name, r.domain ?? '', r.matched.join(', '), r.description ?? '']);
+      io.out(table(io, ['#', 'NAME', 'DOMAIN', 'MATCHED', 'DESCRIPTION'], rows, [4, 60, 20, 40, 70]));
       return EXIT.ok;
     });
   },
