@@ -149,12 +149,19 @@ export class FileStore implements ObjectStore {
     const owner: LockOwner = { id: randomBytes(8).toString('hex'), pid: process.pid, host: hostname(), createdAt: Date.now() };
     const deadline = Date.now() + this.lockTimeoutMs;
     for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
+      // The lock appears with its owner record in one step (a private directory renamed into place):
+      // a writer killed between creating the lock and recording its owner would otherwise leave an
+      // ownerless lock that blocks every writer until it is 30 s old.
+      const staged = path.join(path.dirname(lock), `.${path.basename(lock)}.${owner.id}.tmp`);
       try {
-        await mkdir(lock);
-        await writeFile(path.join(lock, 'owner.json'), JSON.stringify(owner));
+        await mkdir(staged);
+        await writeFile(path.join(staged, 'owner.json'), JSON.stringify(owner));
+        await rename(staged, lock);
         break;
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new StoreError(`cannot create lock ${lock}: ${(e as Error).message}`);
+        await rm(staged, { recursive: true, force: true });
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== 'EEXIST' && code !== 'ENOTEMPTY') throw new StoreError(`cannot create lock ${lock}: ${(e as Error).message}`);
       }
       if (await this.isStale(lock)) {
         // Move it aside first so that only one process removes this particular stale lock.
@@ -172,7 +179,12 @@ export class FileStore implements ObjectStore {
       return await fn();
     } finally {
       const held = await readOwner(lock);
-      if (held?.id === owner.id) await rm(lock, { recursive: true, force: true });
+      if (held?.id === owner.id) {
+        // Renamed away first: removing it in place would leave an empty directory for a moment,
+        // which a new owner's rename could replace and which this removal would then delete.
+        const released = path.join(path.dirname(lock), `.${path.basename(lock)}.${owner.id}.released`);
+        await rename(lock, released).then(() => rm(released, { recursive: true, force: true }), () => undefined);
+      }
     }
   }
 

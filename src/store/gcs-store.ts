@@ -47,7 +47,8 @@ export class GcsStore implements ObjectStore {
       const [m] = await bucket.file(key).getMetadata();
       return { token: String(m.generation), size: Number(m.size ?? 0), metadata: stringMap(m.metadata) };
     } catch (e) {
-      if (Number((e as GcsError).code) === 404) return null;
+      // GCS answers a missing bucket with 404 "The specified bucket does not exist." too.
+      if (Number((e as GcsError).code) === 404 && !/bucket does not exist/i.test((e as GcsError).message ?? '')) return null;
       return this.fail(e, 'reading', key);
     }
   }

@@ -85,16 +85,19 @@ export async function pull(target: StoreTarget, options: { out?: string; policy?
       if (attempt + 1 < policy.maxAttempts) continue;
       throw new StoreError(`${target.url}: downloaded ${got.body.length} bytes with sha256 ${sha.slice(0, 12)}…, but the object says ${expected.slice(0, 12)}…; not used`);
     }
-    replaceAtomically(cached, (tmp) => writeFileSync(tmp, got.body));
-    try {
-      const cat = openCatalog(cached);
-      version = cat.meta.version;
-      cat.close();
-    } catch (e) {
-      rmSync(cached, { force: true });
-      if (e instanceof CatalogError) throw new StoreError(`${target.url} is not a MetaFuse catalog: ${e.message.replace(/"[^"]*"/, 'the file')}`);
-      throw e;
-    }
+    // Checked before it replaces the cached file: a non-catalog object must not destroy a good cached
+    // catalog, nor be seen for a moment by readers of the cache path.
+    replaceAtomically(cached, (tmp) => {
+      writeFileSync(tmp, got.body);
+      try {
+        const cat = openCatalog(tmp);
+        version = cat.meta.version;
+        cat.close();
+      } catch (e) {
+        if (e instanceof CatalogError) throw new StoreError(`${target.url} is not a MetaFuse catalog: ${e.message.replace(/"[^"]*"/, 'the file')}`);
+        throw e;
+      }
+    });
     const now = statSync(cached);
     const next: CacheEntry = { url: target.url, token: got.info.token, sha256: sha, size: now.size, mtimeMs: now.mtimeMs, version };
     replaceAtomically(`${cached}.json`, (tmp) => writeFileSync(tmp, JSON.stringify(next)));
