@@ -5,8 +5,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Catalog } from '../catalog/open.js';
 import { glossary, glossaryTerm, lineage, listDatasets, MAX_LINEAGE_DEPTH, NotFoundError, searchDatasets, showDataset, stats, type Direction } from '../catalog/queries.js';
 import type { CatalogSource } from './catalog-source.js';
-import { corsHeaders, HttpError, sendError, sendJson, tokenMatches, type CorsOptions } from './http.js';
+import { corsHeaders, etagOf, HttpError, JSON_HEADERS, send, sendError, sendJson, tokenMatches, type CorsOptions } from './http.js';
 import { openApiDocument } from './openapi.js';
+import { ResponseCache, type ResponseCacheOptions } from './response-cache.js';
 import { StaticFiles } from './static.js';
 
 export interface AppOptions {
@@ -17,6 +18,8 @@ export interface AppOptions {
   /** Folder of the built web page; absent = API only. */
   webRoot?: string;
   log?: (line: string) => void;
+  /** Limits of the in-memory cache of API answers ({maxEntries: 0} turns it off). */
+  cache?: ResponseCacheOptions;
 }
 
 const MAX_URL_LENGTH = 4096;
@@ -74,7 +77,11 @@ function decodeName(raw: string): string {
 export function createApp(o: AppOptions): Server {
   const cors = o.cors ?? { origins: [] };
   const staticFiles = o.webRoot ? new StaticFiles(o.webRoot) : undefined;
-  const server = createServer((req, res) => {
+  const cache = new ResponseCache(o.cache);
+  // Node checks headersTimeout and requestTimeout only every connectionsCheckingInterval
+  // (30 s by default), which let a client that trickles its headers hold a connection
+  // for up to 40 s; checking every second enforces the limits below to within a second.
+  const server = createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -126,12 +133,23 @@ export function createApp(o: AppOptions): Server {
         const m = re.exec(rest);
         if (!m) continue;
         const params = m.slice(1).map(decodeName);
-        const { body, version } = o.source.use((cat) => ({ body: handler(cat, url.searchParams, params), version: cat.meta.version }));
-        sendJson(req, res, 200, body, { 'Cache-Control': 'no-cache', 'X-Catalog-Version': String(version), ...ch });
+        const key = `${rest}${url.search}`;
+        const catalogId = o.source.id ?? '';
+        let answer = cache.get(catalogId, key);
+        if (!answer) {
+          answer = o.source.use((cat) => {
+            const body = Buffer.from(JSON.stringify(handler(cat, url.searchParams, params)));
+            return { body, etag: etagOf(body), version: cat.meta.version, encoded: new Map<string, Buffer>() };
+          });
+          cache.set(catalogId, key, answer);
+        }
+        send(req, res, 200, answer.body, { ...JSON_HEADERS, 'Cache-Control': 'no-cache', 'X-Catalog-Version': String(answer.version), ETag: answer.etag, ...ch }, answer.encoded);
         return;
       }
       throw new HttpError(404, 'not-found', `no API endpoint ${path}; see ${API}/openapi.json`);
     }
+    // Other API versions and typos under /api are JSON 404s, never the page's index.html.
+    if (path === '/api' || path.startsWith('/api/')) throw new HttpError(404, 'not-found', `no API endpoint ${path}; see ${API}/openapi.json`);
     if (staticFiles) {
       staticFiles.serve(req, res, path);
       return;
@@ -139,10 +157,14 @@ export function createApp(o: AppOptions): Server {
     throw new HttpError(404, 'not-found', 'this server has no web page; the API is under /api/v1');
   }
 
-  // Slow clients must not hold connections forever.
+  // Slow clients must not hold connections forever. headersTimeout and requestTimeout
+  // start with the first byte of a request; a connection on which nothing at all
+  // happens (connect and send nothing, or never read the response) is closed after
+  // `timeout` of inactivity.
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 5_000;
+  server.timeout = 30_000;
   return server;
 }
 

@@ -2,7 +2,12 @@
 // cache and re-pulled periodically. A new version is opened and swapped in
 // atomically; requests already running finish on the catalog they started with,
 // which is closed once the last of them is done.
-import { openCatalog, type Catalog } from '../catalog/open.js';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, rmSync, statSync, type Stats } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CatalogError, openCatalog, type Catalog } from '../catalog/open.js';
 import { openStoreTarget, isStoreUrl } from '../store/open.js';
 import { pull } from '../store/pull.js';
 
@@ -27,6 +32,7 @@ export class CatalogSource {
   private current: Held | undefined;
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
+  private lastError: string | undefined;
 
   constructor(private readonly o: CatalogSourceOptions) {}
 
@@ -48,13 +54,18 @@ export class CatalogSource {
     return this.current?.id;
   }
 
-  /** Runs fn against the current catalog, keeping it open until fn returns. */
+  /**
+   * Runs fn against the current catalog, keeping it open until fn returns. fn runs in
+   * one read transaction: its queries see one snapshot, and SQLite takes and drops its
+   * file lock once instead of once per statement (a quarter of the time of a dataset
+   * page at 10k datasets went to that locking).
+   */
   use<T>(fn: (cat: Catalog, id: string) => T): T {
     const held = this.current;
     if (!held) throw new Error('no catalog loaded');
     held.users++;
     try {
-      return fn(held.catalog, held.id);
+      return held.catalog.db.transaction(() => fn(held.catalog, held.id));
     } finally {
       held.users--;
       if (held.retired && held.users === 0) held.catalog.close();
@@ -72,24 +83,33 @@ export class CatalogSource {
   private async doRefresh(initial: boolean): Promise<void> {
     try {
       let file = this.o.location;
-      if (isStoreUrl(file) && !file.startsWith('file://')) file = (await pull(await openStoreTarget(file))).path;
-      else if (file.startsWith('file://')) file = new URL(file).pathname;
-      const { statSync } = await import('node:fs');
-      const st = statSync(file);
-      const id = `${st.size}-${st.mtimeMs}-${st.ino}`;
+      const pulled = isStoreUrl(file) && !file.startsWith('file://');
+      if (pulled) file = (await pull(await openStoreTarget(file))).path;
+      else if (file.startsWith('file://')) file = fileURLToPath(file);
+      const id = fileId(statCatalog(file));
       if (this.current?.id === id) return;
-      const next: Held = { catalog: openCatalog(file), users: 0, retired: false, id };
+      // pull replaces its cache file by rename, so the open file never changes under us. A
+      // local file may be overwritten in place (cp, an editor, a careless script): SQLite
+      // would then read the new bytes through the old connection, and garbage or a
+      // half-copied file would break every request. So a local file is served from a
+      // private copy, and a copy made while the file was changing is not used.
+      const catalog = pulled ? openCatalog(file) : openSnapshot(file, id);
+      const next: Held = { catalog, users: 0, retired: false, id };
       const old = this.current;
       this.current = next;
       if (old) {
         old.retired = true;
         if (old.users === 0) old.catalog.close();
       }
+      this.lastError = undefined;
       if (!initial) this.o.onSwap?.(next.catalog.meta.version);
     } catch (e) {
       if (initial) throw e;
-      // Keep serving the catalog we have; report and try again at the next tick.
-      this.o.onError?.(e instanceof Error ? e.message : String(e));
+      // Keep serving the catalog we have; report and try again at the next tick
+      // (the same failure once, not at every tick).
+      const message = e instanceof Error ? e.message : String(e);
+      if (message !== this.lastError) this.o.onError?.(message);
+      this.lastError = message;
     }
   }
 
@@ -100,5 +120,42 @@ export class CatalogSource {
       if (this.current.users === 0) this.current.catalog.close();
     }
     this.current = undefined;
+  }
+}
+
+/** stat, with openCatalog's messages for a file that is missing or not a file. */
+function statCatalog(file: string): Stats {
+  try {
+    return statSync(file);
+  } catch (e) {
+    openCatalog(file).close(); // throws the CatalogError that says what to do
+    throw e;
+  }
+}
+
+function fileId(st: Stats): string {
+  return `${st.size}-${st.mtimeMs}-${st.ino}`;
+}
+
+/** Opens a private copy of a local catalog file, taken while the file did not change. */
+function openSnapshot(file: string, id: string): Catalog {
+  const copy = path.join(tmpdir(), `metafuse-serve-${process.pid}-${randomBytes(6).toString('hex')}.db`);
+  try {
+    copyFileSync(file, copy);
+    if (fileId(statSync(file)) !== id) throw new CatalogError(`"${file}" changed while it was being read; trying again at the next check`);
+    const catalog = openCatalog(copy);
+    // The open connection keeps the copy's data; removing the name now leaves nothing
+    // behind however the process ends (where the platform allows it, else at close).
+    try {
+      rmSync(copy);
+      return catalog;
+    } catch {
+      return { ...catalog, close: () => (catalog.close(), rmSync(copy, { force: true })) };
+    }
+  } catch (e) {
+    rmSync(copy, { force: true });
+    // Messages name the user's file, not the copy.
+    if (e instanceof CatalogError) throw new CatalogError(e.message.split(copy).join(file));
+    throw e;
   }
 }

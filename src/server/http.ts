@@ -29,9 +29,12 @@ export const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 
 const COMPRESS_MIN_BYTES = 1024;
 
-/** Sends a body with ETag/304 handling and gzip or brotli when the client asks. */
-export function send(req: IncomingMessage, res: ServerResponse, status: number, body: Buffer, headers: Record<string, string>): void {
-  const etag = headers.ETag ?? `"${createHash('sha1').update(body).digest('base64url')}"`;
+/**
+ * Sends a body with ETag/304 handling and gzip or brotli when the client asks.
+ * `encoded` keeps compressed bodies by encoding for the next request of the same body.
+ */
+export function send(req: IncomingMessage, res: ServerResponse, status: number, body: Buffer, headers: Record<string, string>, encoded?: Map<string, Buffer>): void {
+  const etag = headers.ETag ?? etagOf(body);
   const all: Record<string, string> = { ...SECURITY_HEADERS, ...headers, ETag: etag, Vary: mergeVary(headers.Vary) };
   if (status === 200 && ifNoneMatch(req, etag)) {
     res.writeHead(304, withoutBodyHeaders(all));
@@ -41,12 +44,18 @@ export function send(req: IncomingMessage, res: ServerResponse, status: number, 
   let payload = body;
   const accept = String(req.headers['accept-encoding'] ?? '');
   if (body.length >= COMPRESS_MIN_BYTES && !all['Content-Encoding']) {
-    if (/\bbr\b/.test(accept)) {
-      payload = brotliCompressSync(body, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 4, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: body.length } });
-      all['Content-Encoding'] = 'br';
-    } else if (/\bgzip\b/.test(accept)) {
-      payload = gzipSync(body, { level: 6 });
-      all['Content-Encoding'] = 'gzip';
+    const encoding = /\bbr\b/.test(accept) ? 'br' : /\bgzip\b/.test(accept) ? 'gzip' : undefined;
+    if (encoding) {
+      let compressed = encoded?.get(encoding);
+      if (!compressed) {
+        compressed =
+          encoding === 'br'
+            ? brotliCompressSync(body, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 4, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: body.length } })
+            : gzipSync(body, { level: 6 });
+        encoded?.set(encoding, compressed);
+      }
+      payload = compressed;
+      all['Content-Encoding'] = encoding;
     }
   }
   all['Content-Length'] = String(payload.length);
@@ -72,8 +81,15 @@ function ifNoneMatch(req: IncomingMessage, etag: string): boolean {
   return v.split(',').some((t) => t.trim() === '*' || weak(t) === weak(etag));
 }
 
+export const JSON_HEADERS: Record<string, string> = { 'Content-Type': 'application/json; charset=utf-8', 'Content-Security-Policy': API_CSP };
+
 export function sendJson(req: IncomingMessage, res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
-  send(req, res, status, Buffer.from(JSON.stringify(value)), { 'Content-Type': 'application/json; charset=utf-8', 'Content-Security-Policy': API_CSP, ...headers });
+  send(req, res, status, Buffer.from(JSON.stringify(value)), { ...JSON_HEADERS, ...headers });
+}
+
+/** The ETag of a body: its SHA-1, quoted. */
+export function etagOf(body: Buffer): string {
+  return `"${createHash('sha1').update(body).digest('base64url')}"`;
 }
 
 export function sendError(req: IncomingMessage, res: ServerResponse, e: HttpError, extra: Record<string, string> = {}): void {
@@ -96,9 +112,11 @@ export interface CorsOptions {
 
 export function corsHeaders(req: IncomingMessage, cors: CorsOptions): Record<string, string> {
   const origin = req.headers.origin;
-  if (!origin || cors.origins.length === 0) return {};
+  if (cors.origins.length === 0) return {};
   const any = cors.origins.includes('*');
-  if (!any && !cors.origins.includes(origin)) return {};
+  // With a list of origins the answer depends on Origin even when it carries no CORS
+  // headers: without Vary a shared cache could hand that answer to an allowed origin.
+  if (!origin || (!any && !cors.origins.includes(origin))) return any ? {} : { Vary: 'Origin' };
   return {
     'Access-Control-Allow-Origin': any ? '*' : origin,
     'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',

@@ -49,8 +49,12 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     version: source.version ?? 0,
     close: () =>
       new Promise<void>((resolve) => {
-        // Finish requests in flight, then release the catalog.
+        // Finish requests in flight, then release the catalog. A keep-alive connection
+        // whose request finishes after this point would otherwise stay open for
+        // keepAliveTimeout: close connections as soon as they fall idle.
+        const sweep = setInterval(() => server.closeIdleConnections(), 50);
         server.close(() => {
+          clearInterval(sweep);
           source.close();
           resolve();
         });

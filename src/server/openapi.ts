@@ -67,8 +67,8 @@ const schemas = {
         type: 'array',
         items: {
           type: 'object',
-          required: ['name', 'tenant', 'domain', 'owner', 'description', 'score', 'matched'],
-          properties: { name: str, tenant: str, domain: nstr, owner: nstr, description: nstr, score: { type: 'number' }, matched: strs },
+          required: ['name', 'tenant', 'domain', 'owner', 'description', 'score', 'matched', 'tags'],
+          properties: { name: str, tenant: str, domain: nstr, owner: nstr, description: nstr, score: { type: 'number' }, matched: strs, tags: strs },
         },
       },
     },
@@ -102,9 +102,9 @@ const schemas = {
   },
   Stats: {
     type: 'object',
-    required: ['catalog', 'version', 'schemaVersion', 'specHash', 'sourceCommit', 'builtAt', 'builder', 'datasets', 'fields', 'lineageEdges', 'columnLineageEdges', 'glossaryTerms', 'tenants', 'domains', 'tags', 'deprecated', 'observations', 'observedOnly'],
+    required: ['catalog', 'defaultTenant', 'version', 'schemaVersion', 'specHash', 'sourceCommit', 'builtAt', 'builder', 'datasets', 'fields', 'lineageEdges', 'columnLineageEdges', 'glossaryTerms', 'tenants', 'domains', 'tags', 'deprecated', 'observations', 'observedOnly'],
     properties: {
-      catalog: nstr, version: int, schemaVersion: int, specHash: nstr, sourceCommit: nstr, builtAt: nstr, builder: nstr,
+      catalog: nstr, defaultTenant: str, version: int, schemaVersion: int, specHash: nstr, sourceCommit: nstr, builtAt: nstr, builder: nstr,
       datasets: int, fields: int, lineageEdges: int, columnLineageEdges: int, glossaryTerms: int,
       tenants: { type: 'array', items: { type: 'object', required: ['tenant', 'datasets'], properties: { tenant: str, datasets: int } } },
       domains: { type: 'array', items: { type: 'object', required: ['domain', 'datasets'], properties: { domain: str, datasets: int } } },
@@ -131,7 +131,16 @@ export function openApiDocument(): Record<string, unknown> {
     security: [{}, { bearer: [] }],
     paths: {
       '/health': { get: { summary: 'Liveness and the catalog version', security: [], responses: { '200': { description: 'Serving', content: { 'application/json': { schema: { $ref: '#/components/schemas/Health' } } } } } } },
-      '/health/ready': { get: { summary: 'Readiness: 503 until a catalog is loaded', security: [], responses: { '200': { description: 'Ready', content: { 'application/json': { schema: { $ref: '#/components/schemas/Health' } } } }, '503': { description: 'No catalog yet' } } } },
+      '/health/ready': {
+        get: {
+          summary: 'Readiness: 503 until a catalog is loaded',
+          security: [],
+          responses: {
+            '200': { description: 'Ready', content: { 'application/json': { schema: { $ref: '#/components/schemas/Health' } } } },
+            '503': { description: 'No catalog yet', content: { 'application/json': { schema: { $ref: '#/components/schemas/Health' } } } },
+          },
+        },
+      },
       '/api/v1/datasets': {
         get: {
           summary: 'List datasets',
@@ -166,7 +175,7 @@ export function openApiDocument(): Record<string, unknown> {
       '/api/v1/glossary': { get: { summary: 'All glossary terms', responses: ok('Glossary', 'Terms') } },
       '/api/v1/glossary/{id}': { get: { summary: 'One term with its links', parameters: [{ name: 'id', in: 'path', required: true, schema: str }], responses: { ...ok('Term', 'The term'), ...notFound } } },
       '/api/v1/stats': { get: { summary: 'Counts and catalog metadata', responses: ok('Stats', 'Statistics') } },
-      '/api/v1/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } } },
+      '/api/v1/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' }, '304': { description: 'Not modified' }, '401': { $ref: '#/components/responses/Unauthorized' } } } },
     },
     components: {
       schemas,

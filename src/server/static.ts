@@ -22,6 +22,8 @@ const TYPES: Record<string, string> = {
 interface Asset {
   body: Buffer;
   type: string;
+  /** Compressed once per encoding, on first request. */
+  encoded: Map<string, Buffer>;
 }
 
 export class StaticFiles {
@@ -33,7 +35,7 @@ export class StaticFiles {
         const abs = path.join(dir, e.name);
         if (e.isDirectory()) walk(abs, `${prefix}${e.name}/`);
         else if (e.isFile() && statSync(abs).size < 20 * 1024 * 1024) {
-          this.files.set(`/${prefix}${e.name}`, { body: readFileSync(abs), type: TYPES[path.extname(e.name)] ?? 'application/octet-stream' });
+          this.files.set(`/${prefix}${e.name}`, { body: readFileSync(abs), type: TYPES[path.extname(e.name)] ?? 'application/octet-stream', encoded: new Map() });
         }
       }
     };
@@ -52,17 +54,18 @@ export class StaticFiles {
     const asset = this.files.get(p);
     if (asset) {
       const immutable = p.startsWith('/assets/');
+      // The policy goes on every file, not only HTML: an SVG opened directly is a document that can run script.
       send(req, res, 200, asset.body, {
         'Content-Type': asset.type,
         'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
-        ...(asset.type.startsWith('text/html') ? { 'Content-Security-Policy': PAGE_CSP } : {}),
-      });
+        'Content-Security-Policy': PAGE_CSP,
+      }, asset.encoded);
       return;
     }
     if (path.extname(p) !== '' && !p.startsWith('/datasets/') && !p.startsWith('/glossary/') && !p.startsWith('/lineage/')) {
       throw new HttpError(404, 'not-found', `no file ${p}`);
     }
     const index = this.files.get('/index.html')!;
-    send(req, res, 200, index.body, { 'Content-Type': index.type, 'Cache-Control': 'no-cache', 'Content-Security-Policy': PAGE_CSP });
+    send(req, res, 200, index.body, { 'Content-Type': index.type, 'Cache-Control': 'no-cache', 'Content-Security-Policy': PAGE_CSP }, index.encoded);
   }
 }
