@@ -49,7 +49,8 @@ class GcsStore {
             return { token: String(m.generation), size: Number(m.size ?? 0), metadata: stringMap(m.metadata) };
         }
         catch (e) {
-            if (Number(e.code) === 404)
+            // GCS answers a missing bucket with 404 "The specified bucket does not exist." too.
+            if (Number(e.code) === 404 && !/bucket does not exist/i.test(e.message ?? ''))
                 return null;
             return this.fail(e, 'reading', key);
         }

@@ -21,6 +21,19 @@ function errName(e) {
     const x = e;
     return x?.name ?? x?.Code ?? x?.code ?? '';
 }
+/**
+ * Object metadata as written: Ceph radosgw answers `x-amz-meta-metafuse_version`
+ * as `metafuse-version` (underscores turned into dashes), so map our keys back.
+ */
+function metadataOf(m) {
+    const out = {};
+    for (const [k, v] of Object.entries(m ?? {})) {
+        const key = /^metafuse-/.test(k) ? k.replace(/-/g, '_') : k;
+        if (!(key in out) || key === k)
+            out[key] = v;
+    }
+    return out;
+}
 const AUTH_ERRORS = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'CredentialsProviderError', 'InvalidToken', 'Forbidden']);
 class S3Store {
     bucket;
@@ -34,6 +47,8 @@ class S3Store {
     }
     connect() {
         return (this.client ??= (async () => {
+            // The SDK warns on every command under Node 20 about its future Node 22 requirement; MetaFuse pins a release that supports Node 20.
+            process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
             const mod = await __webpack_require__.e(/* import() */ 711).then(__webpack_require__.t.bind(__webpack_require__, 53711, 19));
             const endpoint = process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL;
             const forcePathStyle = /^(1|true|yes)$/i.test(process.env.AWS_S3_FORCE_PATH_STYLE ?? '') || Boolean(endpoint);
@@ -55,14 +70,15 @@ class S3Store {
     fail(e, what, key) {
         const name = errName(e);
         const code = status(e);
+        // Checked first: CredentialsProviderError means nothing was sent, not that the server refused it.
+        if (/Could not load credentials|CredentialsProviderError/.test(`${name} ${e?.message}`)) {
+            throw new _types_js__WEBPACK_IMPORTED_MODULE_0__/* .StoreError */ .AD(`no AWS credentials found for s3://${this.bucket}: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run where a role is attached`);
+        }
         if (AUTH_ERRORS.has(name) || code === 403 || code === 401) {
             throw new _types_js__WEBPACK_IMPORTED_MODULE_0__/* .StoreError */ .AD(`${what} s3://${this.bucket}/${key} was refused (${name || code}): check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the role) and that they may ${what === 'reading' ? 's3:GetObject' : 's3:PutObject'} on this bucket`);
         }
         if (name === 'NoSuchBucket')
             throw new _types_js__WEBPACK_IMPORTED_MODULE_0__/* .StoreError */ .AD(`bucket "${this.bucket}" does not exist (or is in another region/endpoint)`);
-        if (/Could not load credentials|CredentialsProviderError/.test(`${name} ${e?.message}`)) {
-            throw new _types_js__WEBPACK_IMPORTED_MODULE_0__/* .StoreError */ .AD(`no AWS credentials found for s3://${this.bucket}: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run where a role is attached`);
-        }
         if (name === 'Region' || /region/i.test(e?.message ?? ''))
             throw new _types_js__WEBPACK_IMPORTED_MODULE_0__/* .StoreError */ .AD(`S3 needs a region: set AWS_REGION (${e.message ?? ''})`);
         throw new _types_js__WEBPACK_IMPORTED_MODULE_0__/* .AmbiguousStoreError */ .Kv(`${what} s3://${this.bucket}/${key} failed: ${name || 'error'}${code ? ` (HTTP ${code})` : ''}: ${e?.message ?? String(e)}`, e);
@@ -71,7 +87,7 @@ class S3Store {
         const { s3, mod } = await this.connect();
         try {
             const r = await s3.send(new mod.HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-            return { token: r.ETag ?? '', size: r.ContentLength ?? 0, metadata: r.Metadata ?? {} };
+            return { token: r.ETag ?? '', size: r.ContentLength ?? 0, metadata: metadataOf(r.Metadata) };
         }
         catch (e) {
             if (status(e) === 404 || errName(e) === 'NotFound' || errName(e) === 'NoSuchKey')
@@ -84,14 +100,15 @@ class S3Store {
         try {
             const r = await s3.send(new mod.GetObjectCommand({ Bucket: this.bucket, Key: key, ...(options.ifNoneMatch ? { IfNoneMatch: options.ifNoneMatch } : {}) }));
             const body = Buffer.from(await r.Body.transformToByteArray());
-            return { status: 'ok', info: { token: r.ETag ?? '', size: body.length, metadata: r.Metadata ?? {} }, body };
+            return { status: 'ok', info: { token: r.ETag ?? '', size: body.length, metadata: metadataOf(r.Metadata) }, body };
         }
         catch (e) {
             if (status(e) === 304) {
                 const info = await this.head(key);
                 return info ? { status: 'not-modified', info } : { status: 'absent' };
             }
-            if (status(e) === 404 || errName(e) === 'NoSuchKey')
+            // A missing bucket is a 404 too; only a missing key means "no catalog yet".
+            if (errName(e) !== 'NoSuchBucket' && (status(e) === 404 || errName(e) === 'NoSuchKey'))
                 return { status: 'absent' };
             return this.fail(e, 'reading', key);
         }
