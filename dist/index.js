@@ -38162,7 +38162,7 @@ exports.visitAsync = visitAsync;
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(53519);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(76130);
 // Entry point of the GitHub Action (bundled into dist/index.js).
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -38172,7 +38172,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 53519:
+/***/ 76130:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -53914,6 +53914,56 @@ function readTree(top, sha, prefix, dest) {
 var external_node_url_ = __nccwpck_require__(73136);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(48161);
+;// CONCATENATED MODULE: ./lib/files/durable.js
+// Durable file replacement shared by build, pull and the local-folder store:
+// write beside the target, fsync, rename over it, fsync the folder. A reader
+// sees the old file or the new one; a crash leaves at most a dot-named temp file.
+
+
+
+function fsyncFile(file) {
+    const fd = (0,external_node_fs_.openSync)(file, 'r+');
+    try {
+        (0,external_node_fs_.fsyncSync)(fd);
+    }
+    finally {
+        (0,external_node_fs_.closeSync)(fd);
+    }
+}
+function fsyncDir(dir) {
+    try {
+        const fd = (0,external_node_fs_.openSync)(dir, 'r');
+        try {
+            (0,external_node_fs_.fsyncSync)(fd);
+        }
+        finally {
+            (0,external_node_fs_.closeSync)(fd);
+        }
+    }
+    catch {
+        // Folders cannot be opened for fsync on every platform (Windows); the rename is still atomic.
+    }
+}
+/** A unique dot-named temp path in the target's folder (same file system, so rename is atomic). */
+function tempBeside(target) {
+    return external_node_path_.join(external_node_path_.dirname(target), `.${external_node_path_.basename(target)}.${process.pid}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.tmp`);
+}
+/** Has `write` fill a temp file beside `target`, then makes it durable and renames it into place. */
+function replaceAtomically(target, write) {
+    const tmp = tempBeside(target);
+    try {
+        const result = write(tmp);
+        fsyncFile(tmp);
+        (0,external_node_fs_.renameSync)(tmp, target);
+        fsyncDir(external_node_path_.dirname(target));
+        return result;
+    }
+    catch (e) {
+        (0,external_node_fs_.rmSync)(tmp, { force: true });
+        throw e;
+    }
+}
+
 // EXTERNAL MODULE: ./lib/store/types.js
 var store_types = __nccwpck_require__(63232);
 ;// CONCATENATED MODULE: ./lib/store/file-store.js
@@ -54005,7 +54055,7 @@ class FileStore {
                 await writeSynced(p.pending, Buffer.from(JSON.stringify(meta)));
                 await (0,promises_.rename)(tmp, p.file);
                 await (0,promises_.rename)(p.pending, p.meta);
-                syncDir(external_node_path_.dirname(p.file));
+                fsyncDir(external_node_path_.dirname(p.file));
                 return { status: 'ok', token: id };
             });
         }
@@ -54131,27 +54181,7 @@ function processAlive(pid) {
 }
 async function writeSynced(file, data) {
     await (0,promises_.writeFile)(file, data);
-    const fd = (0,external_node_fs_.openSync)(file, 'r+');
-    try {
-        (0,external_node_fs_.fsyncSync)(fd);
-    }
-    finally {
-        (0,external_node_fs_.closeSync)(fd);
-    }
-}
-function syncDir(dir) {
-    try {
-        const fd = (0,external_node_fs_.openSync)(dir, 'r');
-        try {
-            (0,external_node_fs_.fsyncSync)(fd);
-        }
-        finally {
-            (0,external_node_fs_.closeSync)(fd);
-        }
-    }
-    catch {
-        // not supported on every platform; the renames are still atomic
-    }
+    fsyncFile(file);
 }
 
 ;// CONCATENATED MODULE: ./lib/store/open.js
@@ -54254,51 +54284,16 @@ const BUILDER = 'metafuse 0.1.0';
 /** Writes the catalog to `outPath` atomically: a reader sees the old file or the new one, never a part. */
 function compileCatalog(model, outPath, info) {
     const target = external_node_path_.resolve(outPath);
-    const tmp = external_node_path_.join(external_node_path_.dirname(target), `.${external_node_path_.basename(target)}.${process.pid}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.tmp`);
-    let db;
-    try {
-        db = openDatabase(tmp);
-        const counts = writeCatalog(db, model, info);
-        db.close();
-        db = undefined;
-        syncFile(tmp);
-        (0,external_node_fs_.renameSync)(tmp, target);
-        compile_syncDir(external_node_path_.dirname(target));
-        return { path: target, ...counts, bytes: (0,external_node_fs_.statSync)(target).size };
-    }
-    catch (e) {
+    const counts = replaceAtomically(target, (tmp) => {
+        const db = openDatabase(tmp);
         try {
-            db?.close();
-        }
-        catch {
-            // already failing; the original error matters
-        }
-        (0,external_node_fs_.rmSync)(tmp, { force: true });
-        throw e;
-    }
-}
-function syncFile(p) {
-    const fd = (0,external_node_fs_.openSync)(p, 'r+');
-    try {
-        (0,external_node_fs_.fsyncSync)(fd);
-    }
-    finally {
-        (0,external_node_fs_.closeSync)(fd);
-    }
-}
-function compile_syncDir(dir) {
-    try {
-        const fd = (0,external_node_fs_.openSync)(dir, 'r');
-        try {
-            (0,external_node_fs_.fsyncSync)(fd);
+            return writeCatalog(db, model, info);
         }
         finally {
-            (0,external_node_fs_.closeSync)(fd);
+            db.close();
         }
-    }
-    catch {
-        // Directories cannot be opened for fsync on every platform (Windows); the rename is still atomic.
-    }
+    });
+    return { path: target, ...counts, bytes: (0,external_node_fs_.statSync)(target).size };
 }
 /** Fills an empty database with the model. Returns row counts. */
 function writeCatalog(db, model, info) {
@@ -55539,6 +55534,7 @@ function emptyModel() {
 
 
 
+
 function cacheDir(env = process.env) {
     if (env.METAFUSE_CACHE_DIR)
         return env.METAFUSE_CACHE_DIR;
@@ -55555,25 +55551,6 @@ function readEntry(file) {
     }
     catch {
         return undefined;
-    }
-}
-/** Writes to a unique temp name beside the target, syncs, renames: readers see the old or the new file. */
-function replaceAtomically(target, write) {
-    const tmp = external_node_path_.join(external_node_path_.dirname(target), `.${external_node_path_.basename(target)}.${process.pid}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.tmp`);
-    try {
-        write(tmp);
-        const fd = (0,external_node_fs_.openSync)(tmp, 'r+');
-        try {
-            (0,external_node_fs_.fsyncSync)(fd);
-        }
-        finally {
-            (0,external_node_fs_.closeSync)(fd);
-        }
-        (0,external_node_fs_.renameSync)(tmp, target);
-    }
-    catch (e) {
-        (0,external_node_fs_.rmSync)(tmp, { force: true });
-        throw e;
     }
 }
 async function pull(target, options = {}) {

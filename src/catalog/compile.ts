@@ -1,9 +1,9 @@
 // Model in, catalog file out: one transaction of prepared inserts, indexes and the
 // search index built after the load, written beside the target and renamed into place.
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { openDatabase, type Database } from '../db/index.js';
+import { replaceAtomically } from '../files/durable.js';
 import { datasetKey, parseDatasetRef, type Model } from '../spec/model.js';
 import { parseType, sqlType } from '../spec/types.js';
 import { computeDrift, type ObservationRow, type ObservedField } from './observations.js';
@@ -36,48 +36,15 @@ export interface CompileResult {
 /** Writes the catalog to `outPath` atomically: a reader sees the old file or the new one, never a part. */
 export function compileCatalog(model: Model, outPath: string, info: BuildInfo): CompileResult {
   const target = path.resolve(outPath);
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  let db: Database | undefined;
-  try {
-    db = openDatabase(tmp);
-    const counts = writeCatalog(db, model, info);
-    db.close();
-    db = undefined;
-    syncFile(tmp);
-    renameSync(tmp, target);
-    syncDir(path.dirname(target));
-    return { path: target, ...counts, bytes: statSync(target).size };
-  } catch (e) {
+  const counts = replaceAtomically(target, (tmp) => {
+    const db = openDatabase(tmp);
     try {
-      db?.close();
-    } catch {
-      // already failing; the original error matters
-    }
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}
-
-function syncFile(p: string): void {
-  const fd = openSync(p, 'r+');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function syncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
+      return writeCatalog(db, model, info);
     } finally {
-      closeSync(fd);
+      db.close();
     }
-  } catch {
-    // Directories cannot be opened for fsync on every platform (Windows); the rename is still atomic.
-  }
+  });
+  return { path: target, ...counts, bytes: statSync(target).size };
 }
 
 /** Fills an empty database with the model. Returns row counts. */

@@ -4,10 +4,10 @@
 // never sees a partial file. A small journal (`.meta.pending.json`) makes the
 // two renames recoverable after a crash. See docs/storage.md.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { fsyncDir, fsyncFile } from '../files/durable.js';
 import { StoreError, type GetResult, type ObjectInfo, type ObjectStore, type PutOptions, type PutResult } from './types.js';
 
 interface MetaFile {
@@ -106,7 +106,7 @@ export class FileStore implements ObjectStore {
         await writeSynced(p.pending, Buffer.from(JSON.stringify(meta)));
         await rename(tmp, p.file);
         await rename(p.pending, p.meta);
-        syncDir(path.dirname(p.file));
+        fsyncDir(path.dirname(p.file));
         return { status: 'ok', token: id } as const;
       });
     } finally {
@@ -232,23 +232,5 @@ function processAlive(pid: number): boolean {
 
 async function writeSynced(file: string, data: Buffer): Promise<void> {
   await writeFile(file, data);
-  const fd = openSync(file, 'r+');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function syncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // not supported on every platform; the renames are still atomic
-  }
+  fsyncFile(file);
 }

@@ -1,10 +1,11 @@
 // pull: download a catalog into a local cache with a conditional GET, verify its
 // sha256 against the object metadata, and replace the local file atomically.
-import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { CatalogError, openCatalog } from '../catalog/open.js';
+import { replaceAtomically } from '../files/durable.js';
 import type { StoreTarget } from './open.js';
 import { retryPolicy, withReadRetries, type RetryPolicy } from './protocol.js';
 import { META, StoreError } from './types.js';
@@ -42,24 +43,6 @@ function readEntry(file: string): CacheEntry | undefined {
     return JSON.parse(readFileSync(`${file}.json`, 'utf8')) as CacheEntry;
   } catch {
     return undefined;
-  }
-}
-
-/** Writes to a unique temp name beside the target, syncs, renames: readers see the old or the new file. */
-function replaceAtomically(target: string, write: (tmp: string) => void): void {
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    write(tmp);
-    const fd = openSync(tmp, 'r+');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, target);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
   }
 }
 

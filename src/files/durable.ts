@@ -1,0 +1,48 @@
+// Durable file replacement shared by build, pull and the local-folder store:
+// write beside the target, fsync, rename over it, fsync the folder. A reader
+// sees the old file or the new one; a crash leaves at most a dot-named temp file.
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
+
+export function fsyncFile(file: string): void {
+  const fd = openSync(file, 'r+');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function fsyncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Folders cannot be opened for fsync on every platform (Windows); the rename is still atomic.
+  }
+}
+
+/** A unique dot-named temp path in the target's folder (same file system, so rename is atomic). */
+export function tempBeside(target: string): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/** Has `write` fill a temp file beside `target`, then makes it durable and renames it into place. */
+export function replaceAtomically<T>(target: string, write: (tmp: string) => T): T {
+  const tmp = tempBeside(target);
+  try {
+    const result = write(tmp);
+    fsyncFile(tmp);
+    renameSync(tmp, target);
+    fsyncDir(path.dirname(target));
+    return result;
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
