@@ -4,6 +4,9 @@ import type { Database } from '../db/index.js';
 import type { Catalog } from './open.js';
 import { SEARCH_WEIGHTS } from './schema.js';
 import { toFtsQuery } from './search-query.js';
+import type { CatalogStats, DatasetDetail, DatasetSummary, Direction, LineageGraph, Observation, SearchResult, TermDetail, TermSummary } from './api-types.js';
+
+export type { CatalogStats, DatasetDetail, DatasetSummary, Direction, Drift, Edge, FieldDetail, LineageGraph, Observation, SearchResult, TermDetail, TermSummary } from './api-types.js';
 
 export class NotFoundError extends Error {}
 
@@ -70,17 +73,6 @@ export interface ListFilters {
   offset?: number;
 }
 
-export interface DatasetSummary {
-  name: string;
-  tenant: string;
-  domain: string | null;
-  owner: string | null;
-  description: string | null;
-  tags: string[];
-  fields: number;
-  deprecated: boolean;
-}
-
 export function listDatasets(cat: Catalog, f: ListFilters = {}): { total: number; datasets: DatasetSummary[] } {
   const where: string[] = [];
   const params: Array<string | number> = [];
@@ -128,52 +120,6 @@ function splitList(s: string | null): string[] {
 }
 
 // ---------------------------------------------------------------- show
-
-export interface FieldDetail {
-  name: string;
-  type: string;
-  sqlType: string;
-  nullable: boolean;
-  description: string | null;
-  tags: string[];
-  terms: string[];
-  depth: number;
-  /** Upstream fields this one is computed from, as "dataset:field". */
-  from: string[];
-}
-
-export interface Observation {
-  observedAt: string;
-  runId: string | null;
-  rowCount: number | null;
-  sizeBytes: number | null;
-  schema: Array<{ name: string; type: string; nullable: boolean }> | null;
-  drift: { added: string[]; removed: string[]; changed: Array<{ name: string; declared: string; observed: string }> } | null;
-  /** Observations recorded for this dataset in all. */
-  count: number;
-}
-
-export interface DatasetDetail {
-  name: string;
-  tenant: string;
-  domain: string | null;
-  owner: string | null;
-  description: string | null;
-  location: string | null;
-  format: string | null;
-  tags: string[];
-  terms: string[];
-  fields: FieldDetail[];
-  upstream: string[];
-  downstream: string[];
-  observed: Observation | null;
-  partitionKeys: string[];
-  properties: Record<string, string>;
-  deprecated: { since: string | null; reason: string | null; replacement: string | null } | null;
-  schemaFile: string | null;
-  sourceFile: string | null;
-  declared: boolean;
-}
 
 export function showDataset(cat: Catalog, ref: string): DatasetDetail {
   const db = cat.db;
@@ -257,19 +203,6 @@ function latestObservation(db: Database, tenant: string, name: string): Observat
 
 // ---------------------------------------------------------------- search
 
-export interface SearchResult {
-  name: string;
-  tenant: string;
-  domain: string | null;
-  owner: string | null;
-  description: string | null;
-  score: number;
-  /** Which parts of the dataset matched: name, description, tags, fields, ... */
-  matched: string[];
-  /** Dataset-level tags. */
-  tags: string[];
-}
-
 const SEARCH_COLUMNS = ['name', 'tenant', 'description', 'domain', 'owner', 'tags', 'terms', 'fields', 'field_descriptions'] as const;
 
 export function searchDatasets(cat: Catalog, query: string, limit = 20): { query: string; results: SearchResult[] } {
@@ -329,18 +262,6 @@ function foldWord(s: string): string {
 }
 
 // ---------------------------------------------------------------- lineage
-
-export type Direction = 'up' | 'down' | 'both';
-
-export interface LineageGraph {
-  root: string;
-  /** depth: 0 for the root, negative upstream (-1 = direct upstream), positive downstream. */
-  nodes: Array<{ name: string; depth: number }>;
-  /** from = upstream, to = downstream. */
-  edges: Array<{ from: string; to: string }>;
-  /** With columns: field-level edges among the nodes, as "dataset:field". */
-  columns?: Array<{ from: string; to: string }>;
-}
 
 export const MAX_LINEAGE_DEPTH = 100;
 
@@ -406,29 +327,6 @@ export function lineage(cat: Catalog, ref: string, direction: Direction = 'both'
 
 // ---------------------------------------------------------------- stats
 
-export interface CatalogStats {
-  catalog: string | null;
-  /** The tenant bare names refer to. */
-  defaultTenant: string;
-  version: number;
-  schemaVersion: number;
-  specHash: string | null;
-  sourceCommit: string | null;
-  builtAt: string | null;
-  builder: string | null;
-  datasets: number;
-  fields: number;
-  lineageEdges: number;
-  columnLineageEdges: number;
-  glossaryTerms: number;
-  tenants: Array<{ tenant: string; datasets: number }>;
-  domains: Array<{ domain: string; datasets: number }>;
-  tags: number;
-  deprecated: number;
-  observations: number;
-  observedOnly: number;
-}
-
 export function stats(cat: Catalog): CatalogStats {
   const db = cat.db;
   const n = (sql: string) => db.prepare(sql).get<{ n: number }>()!.n;
@@ -458,23 +356,6 @@ export function stats(cat: Catalog): CatalogStats {
 }
 
 // ---------------------------------------------------------------- glossary
-
-export interface TermSummary {
-  id: string;
-  name: string;
-  definition: string;
-  domain: string | null;
-  owner: string | null;
-  parent: string | null;
-  synonyms: string[];
-}
-
-export interface TermDetail extends TermSummary {
-  children: string[];
-  related: string[];
-  datasets: string[];
-  fields: Array<{ dataset: string; field: string }>;
-}
 
 interface TermRow {
   id: string;
