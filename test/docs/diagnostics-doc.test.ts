@@ -2,11 +2,11 @@
 // loader can emit (found by reading src/spec/*.ts) has a section there with the
 // right severity and an example that really prints it, every documented code
 // exists, and every example prints exactly what the page shows.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { examples, REPO_ROOT, rewriteConsoleBlocks, runExample, sections, normalise, HINT, UPDATE_DOCS, type Fence, type Ran } from './doc-examples.js';
+import { exampleTests, examples, REPO_ROOT, sections } from './doc-examples.js';
 
 const DOC = path.join(REPO_ROOT, 'docs/diagnostics.md');
 const SPEC_DIR = path.join(REPO_ROOT, 'src/spec');
@@ -149,7 +149,6 @@ describe('diagnostic codes in src/spec', () => {
 
 describe('examples in docs/diagnostics.md', () => {
   const all = examples(md);
-  const results = new Map<Fence, Ran[]>();
 
   it('every code section has an example whose output shows the code', () => {
     for (const [code, section] of documented) {
@@ -161,22 +160,5 @@ describe('examples in docs/diagnostics.md', () => {
     }
   });
 
-  for (const example of all) {
-    it(`line ${example.line}: ${example.heading}`, async () => {
-      const ran = await runExample(example);
-      let k = 0;
-      for (const step of example.steps) {
-        if (step.kind !== 'console') continue;
-        const mine = ran.slice(k, k + step.commands.length);
-        k += step.commands.length;
-        results.set(step.fence, mine);
-        if (UPDATE_DOCS) continue;
-        for (const r of mine) expect(normalise(r.actual), `${r.command.line}\n${HINT}`).toBe(normalise(r.command.expected));
-      }
-    });
-  }
-
-  it.runIf(UPDATE_DOCS)('rewrites the page with the actual output (METAFUSE_UPDATE_DOCS=1)', () => {
-    writeFileSync(DOC, rewriteConsoleBlocks(md, results));
-  });
+  exampleTests(DOC, md, all);
 });

@@ -23,6 +23,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
 import { bufferIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 
@@ -236,3 +237,28 @@ export function rewriteConsoleBlocks(md: string, results: Map<Fence, Ran[]>): st
 export const UPDATE_DOCS = process.env.METAFUSE_UPDATE_DOCS === '1';
 
 export const HINT = 'The page shows other output than MetaFuse prints. If the change is intended, run METAFUSE_UPDATE_DOCS=1 npx vitest run test/docs and review the diff of docs/.';
+
+/**
+ * Registers one test per example of a page: its commands print what the page
+ * shows. With METAFUSE_UPDATE_DOCS=1 a last test rewrites the page's outputs instead.
+ */
+export function exampleTests(doc: string, md: string, list: Example[]): void {
+  const results = new Map<Fence, Ran[]>();
+  for (const example of list) {
+    it(`line ${example.line}: ${example.heading}`, async () => {
+      const ran = await runExample(example);
+      let k = 0;
+      for (const step of example.steps) {
+        if (step.kind !== 'console') continue;
+        const mine = ran.slice(k, k + step.commands.length);
+        k += step.commands.length;
+        results.set(step.fence, mine);
+        if (UPDATE_DOCS) continue;
+        for (const r of mine) expect(normalise(r.actual), `${r.command.line}\n${HINT}`).toBe(normalise(r.command.expected));
+      }
+    });
+  }
+  it.runIf(UPDATE_DOCS)('rewrites the page with the actual output (METAFUSE_UPDATE_DOCS=1)', () => {
+    writeFileSync(doc, rewriteConsoleBlocks(md, results));
+  });
+}

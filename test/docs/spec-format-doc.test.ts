@@ -2,7 +2,7 @@
 // page shows, its type tables are what the type parser does, its key tables list
 // exactly the keys of the JSON Schemas, its limits are LIMITS, its links between
 // the two pages resolve, and its claims about spec_hash hold.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -19,7 +19,7 @@ import jsYaml from 'js-yaml';
 import { checkDocument } from '../../src/spec/check-schema.js';
 import { DiagnosticBag } from '../../src/spec/diagnostics.js';
 import { SpecFile } from '../../src/spec/source.js';
-import { examples, fences, REPO_ROOT, rewriteConsoleBlocks, runExample, sections, normalise, HINT, UPDATE_DOCS, type Fence, type Ran, type Section } from './doc-examples.js';
+import { exampleTests, examples, fences, REPO_ROOT, sections, type Section } from './doc-examples.js';
 
 const DOC = path.join(REPO_ROOT, 'docs/spec-format.md');
 const md = readFileSync(DOC, 'utf8');
@@ -215,25 +215,7 @@ describe('YAML illustrations (blocks that are not example files)', () => {
 });
 
 describe('examples in docs/spec-format.md', () => {
-  const results = new Map<Fence, Ran[]>();
-  for (const example of examples(md)) {
-    it(`line ${example.line}: ${example.heading}`, async () => {
-      const ran = await runExample(example);
-      let k = 0;
-      for (const step of example.steps) {
-        if (step.kind !== 'console') continue;
-        const mine = ran.slice(k, k + step.commands.length);
-        k += step.commands.length;
-        results.set(step.fence, mine);
-        if (UPDATE_DOCS) continue;
-        for (const r of mine) expect(normalise(r.actual), `${r.command.line}\n${HINT}`).toBe(normalise(r.command.expected));
-      }
-    });
-  }
-
-  it.runIf(UPDATE_DOCS)('rewrites the page with the actual output (METAFUSE_UPDATE_DOCS=1)', () => {
-    writeFileSync(DOC, rewriteConsoleBlocks(md, results));
-  });
+  exampleTests(DOC, md, examples(md));
 });
 
 describe('spec_hash, as docs/spec-format.md describes it', () => {
