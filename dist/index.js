@@ -55441,9 +55441,6 @@ function summaryLine(list) {
 
 
 async function publish(target, o, policy = retryPolicy(), hooks = {}) {
-    const history = o.keepHistory
-        ? { afterWrite: (body, version, metadata) => keepHistory(target, body, version, metadata, o.keepHistory) }
-        : {};
     return conditionalUpdate(target, (remote) => {
         if (remote.model && remote.model.specHash === o.model.specHash && remote.sourceCommit === o.sourceCommit) {
             return { write: false, reason: 'unchanged', message: `already published: version ${remote.version} has the same specs (spec hash ${o.model.specHash.slice(0, 12)}) and commit` };
@@ -55456,7 +55453,14 @@ async function publish(target, o, policy = retryPolicy(), hooks = {}) {
             };
         }
         return { write: true, model: o.model, observations: remote.observations, build: { sourceCommit: o.sourceCommit, builtAt: o.builtAt, commitTime: o.commitTime } };
-    }, policy, { ...hooks, ...history, afterWrite: async (b, v, m) => { await history.afterWrite?.(b, v, m); await hooks.afterWrite?.(b, v, m); } });
+    }, policy, {
+        ...hooks,
+        afterWrite: async (body, version, metadata) => {
+            if (o.keepHistory)
+                await keepHistory(target, body, version, metadata, o.keepHistory);
+            await hooks.afterWrite?.(body, version, metadata);
+        },
+    });
 }
 function publish_short(sha) {
     return sha ? sha.slice(0, 12) : '(unknown)';

@@ -20,9 +20,6 @@ export interface PublishOptions {
 }
 
 export async function publish(target: StoreTarget, o: PublishOptions, policy: RetryPolicy = retryPolicy(), hooks: ProtocolHooks = {}): Promise<WriteOutcome> {
-  const history: ProtocolHooks = o.keepHistory
-    ? { afterWrite: (body, version, metadata) => keepHistory(target, body, version, metadata, o.keepHistory!) }
-    : {};
   return conditionalUpdate(
     target,
     (remote) => {
@@ -39,7 +36,13 @@ export async function publish(target: StoreTarget, o: PublishOptions, policy: Re
       return { write: true, model: o.model, observations: remote.observations, build: { sourceCommit: o.sourceCommit, builtAt: o.builtAt, commitTime: o.commitTime } };
     },
     policy,
-    { ...hooks, ...history, afterWrite: async (b, v, m) => { await history.afterWrite?.(b, v, m); await hooks.afterWrite?.(b, v, m); } },
+    {
+      ...hooks,
+      afterWrite: async (body, version, metadata) => {
+        if (o.keepHistory) await keepHistory(target, body, version, metadata, o.keepHistory);
+        await hooks.afterWrite?.(body, version, metadata);
+      },
+    },
   );
 }
 
