@@ -17,7 +17,7 @@ export interface SpecResult {
 
 export async function loadSpecs(specsDir: string, options: LoadOptions = {}): Promise<SpecResult> {
   const bag = new DiagnosticBag();
-  const { root, files } = loadSpecFiles(specsDir, bag, options);
+  const { root, files } = await loadSpecFiles(specsDir, bag, options);
   const docs: CheckedDoc[] = [];
   for (const { file, docs: values } of files) {
     values.forEach((value, i) => {
