@@ -21,7 +21,7 @@ import {
   type Model,
 } from './model.js';
 import type { CatalogDoc, DatasetDoc, GlossaryTermDoc } from './schema-types.js';
-import type { SpecFile } from './source.js';
+import { loadPositionSupport, type SpecFile } from './source.js';
 import { closest, didYouMean } from './suggest.js';
 
 interface DatasetEntry {
@@ -75,6 +75,10 @@ export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticB
     terms.set(v.id, { term: termModel(v, rel(d.file)), doc: v, file: d.file, index: d.index, valid: d.valid });
   }
 
+  // A number or boolean property keeps its text as written, which only the source can tell.
+  if (docs.some((d) => d.doc.kind === 'Dataset' && isRecord(d.doc.value.properties) && Object.values(d.doc.value.properties).some((x) => typeof x !== 'string'))) {
+    await loadPositionSupport();
+  }
   const datasets = new Map<string, DatasetEntry>();
   for (const d of docs) {
     if (d.doc.kind !== 'Dataset') continue;

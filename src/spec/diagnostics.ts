@@ -1,7 +1,7 @@
 // Diagnostics: user mistakes as values. A problem is first recorded against a
 // place in a YAML document (a Pointer); line and column are resolved only when
 // the diagnostics are reported, so clean files never pay for positions.
-import type { SpecFile } from './source.js';
+import { loadPositionSupport, type SpecFile } from './source.js';
 
 export type Severity = 'error' | 'warning';
 
@@ -54,7 +54,8 @@ export class DiagnosticBag {
   }
 
   /** Resolves every pointer to a line and column and sorts by file, line, column. */
-  resolve(): Diagnostic[] {
+  async resolve(): Promise<Diagnostic[]> {
+    if (this.items.some((d) => 'doc' in d.where || d.related)) await loadPositionSupport();
     const out = this.items.map((d): Diagnostic => {
       const pos = positionOf(d.where);
       let message = d.message;
@@ -62,7 +63,7 @@ export class DiagnosticBag {
         const rel = positionOf(d.related);
         message = message.replace('{related}', `${rel.file}:${rel.line}:${rel.column}`);
       }
-      return { file: pos.file, line: pos.line, column: pos.column, severity: d.severity, code: d.code, message };
+      return { file: visible(pos.file), line: pos.line, column: pos.column, severity: d.severity, code: d.code, message: visible(message) };
     });
     return sortDiagnostics(out);
   }
@@ -93,4 +94,9 @@ export function countDiagnostics(list: Diagnostic[]): { errors: number; warnings
   let errors = 0;
   for (const d of list) if (d.severity === 'error') errors++;
   return { errors, warnings: list.length - errors };
+}
+
+/** Control characters quoted from a spec (a line break, a terminal escape) as \uXXXX: hostile input cannot forge output lines. */
+function visible(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -26,7 +26,7 @@ export async function loadSpecs(specsDir: string, options: LoadOptions = {}): Pr
     });
   }
   const model = await analyze(docs, root, bag, options.inputs);
-  const diagnostics = bag.resolve();
+  const diagnostics = await bag.resolve();
   return { model, diagnostics, ...countDiagnostics(diagnostics), root };
 }
 

@@ -1,8 +1,25 @@
 // A spec file as read from disk: its text, its documents as plain values, and
 // lazy source positions. Values come from js-yaml (fast); positions come from
 // the `yaml` package's syntax tree, parsed only when a diagnostic needs one.
-import { isMap, isPair, isScalar, isSeq, parseAllDocuments, type Node as YamlNode } from 'yaml';
+import type { Node as YamlNode } from 'yaml';
 import type { Position } from './diagnostics.js';
+
+type YamlModule = typeof import('yaml');
+let yamlModule: YamlModule | undefined;
+
+/**
+ * Loads the `yaml` package that source positions need (importing it costs tens
+ * of milliseconds, which a clean run never pays). Call before locate() or
+ * scalarSource(); DiagnosticBag.resolve() does.
+ */
+export async function loadPositionSupport(): Promise<void> {
+  yamlModule ??= await import('yaml');
+}
+
+function yamlApi(): YamlModule {
+  if (!yamlModule) throw new Error('SpecFile positions were asked for before loadPositionSupport()');
+  return yamlModule;
+}
 
 export class SpecFile {
   private lineStarts: number[] | undefined;
@@ -37,6 +54,7 @@ export class SpecFile {
    * absent), the deepest node found on the way is used.
    */
   locate(doc: number, path: ReadonlyArray<string | number>, at: 'key' | 'value'): Position {
+    const { isMap, isPair, isScalar, isSeq } = yamlApi();
     this.parseTrees();
     let node: YamlNode | null | undefined = this.trees![doc];
     let offset = node?.range?.[0] ?? this.docStarts![doc] ?? 0;
@@ -72,6 +90,7 @@ export class SpecFile {
    * source (an alias, a merged key, a collection). Parses the tree on first use.
    */
   scalarSource(doc: number, path: ReadonlyArray<string | number>): string | undefined {
+    const { isMap, isPair, isScalar, isSeq } = yamlApi();
     this.parseTrees();
     let node: YamlNode | null | undefined = this.trees![doc];
     for (const seg of path) {
@@ -89,11 +108,13 @@ export class SpecFile {
 
   private parseTrees(): void {
     if (this.trees) return;
+    const { parseAllDocuments } = yamlApi();
     this.trees = [];
     this.docStarts = [];
     try {
       // Only called for text js-yaml accepted (bounded depth and size), so this parse is bounded too.
-      const docs = parseAllDocuments(this.text, { uniqueKeys: false });
+      // A lone CR ends a line for js-yaml and positionAt but not for `yaml`: make it LF (same length, same offsets).
+      const docs = parseAllDocuments(this.text.replace(/\r(?!\n)/g, '\n'), { uniqueKeys: false });
       const list = Array.isArray(docs) ? docs : [];
       for (const d of list) {
         this.trees.push((d.contents as YamlNode | null) ?? null);

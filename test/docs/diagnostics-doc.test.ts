@@ -70,7 +70,29 @@ export function emittedCodes(): Emitted[] {
         if (values.length === 0) throw new Error(`${pos(expr)}: cannot find the values of "${expr.text}"`);
         return values;
       }
+      // `o.code` of a ParseOutcome (src/spec/parse.ts): the `code` of every outcome literal in that file.
+      if (ts.isPropertyAccessExpression(expr) && expr.name.text === 'code' && name !== 'parse.ts') return parseOutcomeCodes();
       throw new Error(`${pos(expr)}: cannot tell which diagnostic code "${expr.getText()}" is; teach test/docs/diagnostics-doc.test.ts`);
+    };
+    const parseOutcomeCodes = (): string[] => {
+      const file = path.join(SPEC_DIR, 'parse.ts');
+      const psf = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+      const codes: string[] = [];
+      const visitOutcome = (n: ts.Node): void => {
+        if (ts.isObjectLiteralExpression(n)) {
+          for (const p of n.properties) {
+            if (p.name && ts.isIdentifier(p.name) && p.name.text === 'code') {
+              let scope: ts.Node = n;
+              while (scope.parent && !ts.isFunctionLike(scope)) scope = scope.parent;
+              if (ts.isPropertyAssignment(p)) codes.push(...codesOf(p.initializer, scope));
+              else if (ts.isShorthandPropertyAssignment(p)) codes.push(...codesOf(p.name, scope));
+            }
+          }
+        }
+        ts.forEachChild(n, visitOutcome);
+      };
+      visitOutcome(psf);
+      return codes;
     };
     const visit = (n: ts.Node): void => {
       // Any receiver, not only `bag`: x.error(where, code, message) / x.warning(…) with at least three arguments.

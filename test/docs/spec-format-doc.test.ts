@@ -200,7 +200,7 @@ describe('YAML illustrations (blocks that are not example files)', () => {
     'diagnostics.md': readFileSync(path.join(REPO_ROOT, 'docs/diagnostics.md'), 'utf8'),
   };
   for (const [name, text] of Object.entries(pages)) {
-    it(`in ${name} follow the JSON Schemas`, () => {
+    it(`in ${name} follow the JSON Schemas`, async () => {
       const blocks = fences(text.split('\n')).filter((f) => f.info === 'yaml' && !/^# [\w./-]+\.ya?ml$/.test(f.body[0] ?? '') && f.body.some((l) => l.startsWith('apiVersion:')));
       expect(blocks.length).toBeGreaterThan(0);
       for (const f of blocks) {
@@ -208,7 +208,7 @@ describe('YAML illustrations (blocks that are not example files)', () => {
         const bag = new DiagnosticBag();
         const file = new SpecFile(`/${name}`, `${name}:${f.start + 2}`, yamlText);
         jsYaml.loadAll(yamlText, undefined, { schema: jsYaml.CORE_SCHEMA }).forEach((doc, i) => checkDocument(doc, file, i, bag));
-        expect(bag.resolve(), `the YAML block at ${name} line ${f.start + 1}`).toEqual([]);
+        expect(await bag.resolve(), `the YAML block at ${name} line ${f.start + 1}`).toEqual([]);
       }
     });
   }
