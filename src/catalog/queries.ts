@@ -265,47 +265,103 @@ function foldWord(s: string): string {
 
 export const MAX_LINEAGE_DEPTH = 100;
 
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The dataset graph in memory, read once per open catalog (a catalog file never
+ * changes while open): adjacency in compressed-sparse-row form, both directions,
+ * and every dataset's display name. At 10,000 datasets and 48,000 edges it costs
+ * ~20 ms once and makes a full-depth walk a few milliseconds instead of one SQL
+ * lookup per dataset.
+ */
+interface LineageIndex {
+  names: string[];
+  /** Position of each dataset id in display-name order, and the id at each position: sorting by name is sorting integers. */
+  rank: Int32Array;
+  byRank: Int32Array;
+  down: { start: Int32Array; to: Int32Array };
+  up: { start: Int32Array; to: Int32Array };
+}
+
+const lineageIndexes = new WeakMap<Catalog, LineageIndex>();
+
+function lineageIndex(cat: Catalog): LineageIndex {
+  let index = lineageIndexes.get(cat);
+  if (index) return index;
+  const db = cat.db;
+  const size = (db.prepare('SELECT max(id) AS n FROM datasets').get<{ n: number | null }>()?.n ?? 0) + 1;
+  const names: string[] = new Array<string>(size).fill('');
+  for (const r of db.prepare('SELECT id, display_name FROM datasets').iterate<{ id: number; display_name: string }>()) names[r.id] = r.display_name;
+  const byRank = Int32Array.from(names.keys()).sort((a, b) => compareText(names[a]!, names[b]!));
+  const rank = new Int32Array(size);
+  byRank.forEach((id, r) => (rank[id] = r));
+  // One string of "u,d,u,d,…" parses faster than 48,000 row objects.
+  const flat = (db.prepare("SELECT group_concat(upstream_id || ',' || downstream_id, ',') AS s FROM lineage").get<{ s: string | null }>()?.s ?? '').split(',');
+  const pairs = flat.length > 1 ? flat.length / 2 : 0;
+  const csr = (fromOffset: 0 | 1) => {
+    const start = new Int32Array(size + 1);
+    for (let e = 0; e < pairs; e++) start[Number(flat[2 * e + fromOffset]) + 1]!++;
+    for (let i = 0; i < size; i++) start[i + 1]! += start[i]!;
+    const fill = start.slice(0, size);
+    const targets = new Int32Array(pairs);
+    for (let e = 0; e < pairs; e++) targets[fill[Number(flat[2 * e + fromOffset])]!++] = Number(flat[2 * e + 1 - fromOffset]);
+    return { start, to: targets };
+  };
+  index = { names, rank, byRank, down: csr(0), up: csr(1) };
+  lineageIndexes.set(cat, index);
+  return index;
+}
+
 export function lineage(cat: Catalog, ref: string, direction: Direction = 'both', depth = MAX_LINEAGE_DEPTH, columns = false): LineageGraph {
   const db = cat.db;
   const root = resolveDataset(cat, ref);
   const maxDepth = Math.min(Math.max(depth, 0), MAX_LINEAGE_DEPTH);
-  const reached = new Map<number, number>([[root.id, 0]]);
-  // Breadth-first, one indexed lookup per node: each dataset is expanded once, at its
-  // shortest distance. (A recursive CTE over (id, depth) pairs re-expands a dataset at
-  // every depth it can be reached at: 30 s for the full closure of a 10k catalog.)
-  const walk = (sign: 1 | -1) => {
-    const next = db.prepare(sign === 1 ? 'SELECT downstream_id AS id FROM lineage WHERE upstream_id = ?' : 'SELECT upstream_id AS id FROM lineage WHERE downstream_id = ?');
-    const seen = new Set<number>([root.id]);
+  const { names, rank, byRank, down, up } = lineageIndex(cat);
+  const size = names.length;
+  // Signed distance from the root (upstream negative), NONE when not reached; each
+  // dataset is expanded once, breadth-first, at its shortest distance.
+  const NONE = 0x7fffffff;
+  const distance = new Int32Array(size).fill(NONE);
+  distance[root.id] = 0;
+  const reached = [root.id];
+  const walk = (adj: LineageIndex['down'], sign: 1 | -1) => {
+    const seen = new Uint8Array(size);
+    seen[root.id] = 1;
     let frontier = [root.id];
     for (let d = 1; d <= maxDepth && frontier.length > 0; d++) {
       const following: number[] = [];
       for (const id of frontier) {
-        for (const r of next.all<{ id: number }>(id)) {
-          if (seen.has(r.id)) continue;
-          seen.add(r.id);
-          following.push(r.id);
-          if (!reached.has(r.id)) reached.set(r.id, sign * d);
+        for (let k = adj.start[id]!; k < adj.start[id + 1]!; k++) {
+          const next = adj.to[k]!;
+          if (seen[next]) continue;
+          seen[next] = 1;
+          following.push(next);
+          if (distance[next] === NONE) {
+            distance[next] = sign * d;
+            reached.push(next);
+          }
         }
       }
       frontier = following;
     }
   };
-  if (direction !== 'down') walk(-1);
-  if (direction !== 'up') walk(1);
-  const ids = [...reached.keys()];
-  const idList = ids.join(',');
-  const names = new Map(
-    db.prepare(`SELECT id, display_name FROM datasets WHERE id IN (${idList})`).all<{ id: number; display_name: string }>().map((r) => [r.id, r.display_name]),
-  );
-  const edgeRows = db
-    .prepare(`SELECT upstream_id AS u, downstream_id AS d FROM lineage WHERE upstream_id IN (${idList}) AND downstream_id IN (${idList})`)
-    .all<{ u: number; d: number }>();
-  const nodes = ids
-    .map((id) => ({ name: names.get(id)!, depth: reached.get(id)! }))
-    .sort((a, b) => a.depth - b.depth || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const edges = edgeRows
-    .map((e) => ({ from: names.get(e.u)!, to: names.get(e.d)! }))
-    .sort((a, b) => (a.from + '\u0000' + a.to < b.from + '\u0000' + b.to ? -1 : 1));
+  if (direction !== 'down') walk(up, -1);
+  if (direction !== 'up') walk(down, 1);
+  // Sorted by integer keys: (depth, name rank) for nodes, (from rank, to rank) for edges.
+  const nodeKeys = Float64Array.from(reached, (id) => (distance[id]! + MAX_LINEAGE_DEPTH) * size + rank[id]!).sort();
+  const nodes = Array.from(nodeKeys, (k) => {
+    const id = byRank[k % size]!;
+    return { name: names[id]!, depth: distance[id]! };
+  });
+  const edgeOrder: number[] = [];
+  for (const id of reached) {
+    for (let k = down.start[id]!; k < down.start[id + 1]!; k++) {
+      const to = down.to[k]!;
+      if (distance[to] !== NONE) edgeOrder.push(rank[id]! * size + rank[to]!);
+    }
+  }
+  const edges = Array.from(Float64Array.from(edgeOrder).sort(), (k) => ({ from: names[byRank[Math.floor(k / size)]!]!, to: names[byRank[k % size]!]! }));
+  const idList = reached.join(',');
   const graph: LineageGraph = { root: root.display_name, nodes, edges };
   if (columns) {
     const edgeKeys = new Set(edges.map((e) => `${e.from}\u0000${e.to}`));
