@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { measure } from './harness.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const corpus = path.join(root, 'bench', 'out', 'specs-1000');
@@ -36,10 +37,14 @@ function reference() {
   return Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }));
 }
 
-function build() {
-  const t = performance.now();
-  execFileSync(process.execPath, [path.join(root, 'bin', 'metafuse.js'), 'build', '--specs', corpus, '--out', path.join(root, 'bench', 'out', 'regression.db')], { stdio: 'ignore' });
-  return performance.now() - t;
+/** One build of the 1k corpus, a fresh process timed from spawn to exit (bench/harness.mjs, like bench/run.mjs). */
+async function build() {
+  const r = await measure([path.join(root, 'bin', 'metafuse.js'), 'build', '--specs', corpus, '--out', path.join(root, 'bench', 'out', 'regression.db')]);
+  if (r.code !== 0) {
+    console.error(`metafuse build exited with ${r.code}:\n${r.stderr}`);
+    process.exit(1);
+  }
+  return r.ms;
 }
 
 if (!existsSync(corpus)) execFileSync(process.execPath, [path.join(root, 'bench', 'generate.mjs'), '--datasets', '1000', '--out', corpus], { stdio: 'inherit' });
@@ -47,7 +52,7 @@ const refs = [];
 const builds = [];
 for (let i = 0; i < RUNS; i++) {
   refs.push(reference());
-  builds.push(build());
+  builds.push(await build());
 }
 const ratio = median(builds) / median(refs);
 const summary = `build 1k median ${median(builds).toFixed(0)} ms, reference median ${median(refs).toFixed(0)} ms, ratio ${ratio.toFixed(2)}`;

@@ -1,144 +1,131 @@
 #!/usr/bin/env node
-// Benchmarks `metafuse validate` and `metafuse build` on synthetic corpora.
+// The benchmark table of issue 8, on synthetic corpora of N datasets.
 //
-//   npm run bench                                   # sizes 1000,10000; table on stdout
-//   npm run bench -- --sizes 1000,10000,50000 --write   # also rewrite docs/benchmarks.md
+//   npm run bench                                    # sizes 1000,10000: validate, build, queries, pull
+//   npm run bench -- --all                           # also diff git:<base> and serve under load
+//   npm run bench -- --sizes 10000,50000 --all --write   # also rewrite docs/benchmarks.md
 //
-// Options: --sizes N,N,...  corpus sizes in datasets (default 1000,10000)
-//          --runs N         runs per measurement (default 5)
-//          --seed S         generator seed (default 1)
-//          --write          replace the section between <!-- bench:start --> and
-//                           <!-- bench:end --> in docs/benchmarks.md (created if missing)
+// Rows (each measured --runs times; the table gives median, min and max of the runs):
+//   generate, validate, build   a fresh `node bin/metafuse.js ...` process per run: wall
+//                               time spawn to exit, CPU (user+sys) and peak RSS
+//   search, show, lineage       in-process p95 through the library, one fresh
+//                               `node bench/queries.mjs` process per run (see there)
+//   pull                        `metafuse pull --from file://...` of an unchanged catalog
+//                               (the cache is up to date: the 304 path), whole process
+//   diff (--diff)               `metafuse diff --base git:HEAD` with 10 changed files
+//                               (bench/diff.mjs prepares the repository), whole process
+//   serve (--serve)             `metafuse serve` under 50 connections, search+show mix,
+//                               p99 of one bench/serve-load.mjs run (fresh server) per run
 //
-// Every measurement is a fresh `node` process: wall time from spawn to exit, and the
-// peak RSS from `/usr/bin/time -v` when it exists, else from the child's own
-// process.resourceUsage().maxRSS reported by bench/child.mjs. Expects lib/ to be
-// built (`npm run bench` runs `npm run build:ts` first).
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+// Expects lib/ to be built (`npm run bench` runs `npm run build:ts` first).
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { DIFF_ARGS, prepareDiffRepo } from './diff.mjs';
+import { bin, fail, fmtBytes, fmtMs, fmtRss, generator, machine, outRoot, repeat, root, spread, useTime } from './harness.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const outRoot = path.join(root, 'bench', 'out');
-const bin = path.join(root, 'bin', 'metafuse.js');
-const generator = path.join(root, 'bench', 'generate.mjs');
-const childWrapper = path.join(root, 'bench', 'child.mjs');
 const docPath = path.join(root, 'docs', 'benchmarks.md');
 const START = '<!-- bench:start -->';
 const END = '<!-- bench:end -->';
+const HELP = `Usage: node bench/run.mjs [options]        (npm run bench -- [options])
 
-const { values } = parseArgs({
+Prints the benchmark table of issue 8 (median, min and max of --runs runs, the
+target beside each figure with ✓/✗), then details and the corpora.
+
+Options:
+  --sizes N,N,...       corpus sizes in datasets (default 1000,10000); the issue's
+                        targets are for 10000 and 50000
+  --runs N              runs per row, each a fresh process (default 5)
+  --seed S              generator seed (default 1); also seeds the query picks
+  --diff                add \`diff --base git:HEAD\` with 10 changed files
+  --serve               add \`serve\` at --connections connections, search+show, p99
+  --all                 --diff and --serve
+  --no-queries          skip the in-process search / show / lineage rows
+  --no-pull             skip the pull row
+  --calls N             timed search and show calls per run (default 2000)
+  --lineage-calls N     timed lineage calls per run (default 200)
+  --budget S            at most S seconds of timed calls per query kind and run
+                        (default 5; at least 20 calls are always timed)
+  --serve-duration S    seconds of load per serve run (default 10)
+  --connections N       serve connections (default 50)
+  --write               replace the section between ${START} and ${END}
+                        in docs/benchmarks.md with the tables, machine, Node
+                        version and load average before/after
+  -h, --help            this text
+
+How each row is measured:
+  generate, validate, build   fresh \`node\` process per run; wall time from spawn to exit,
+                              CPU and peak RSS from /usr/bin/time -v (or bench/child.mjs)
+  search / show / lineage     fresh \`node bench/queries.mjs\` per run: opens
+                              bench/out/catalog-N.db with lib/catalog, warms up, then
+                              times each call (one read transaction, like serve) with
+                              performance.now(): search = single words drawn (seeded) from
+                              the catalog's vocabulary; show and lineage (both directions,
+                              full depth) = random datasets. The figure is each run's p95.
+  pull                        the catalog is published once to bench/out/store-N/ (file://),
+                              pulled once into bench/out/pull-cache-N/ (METAFUSE_CACHE_DIR),
+                              then each run is a fresh \`metafuse pull --from file://...\`
+                              that must answer "up to date"; wall time spawn to exit
+  diff                        bench/diff.mjs commits the corpus to bench/out/diff-repo-N/,
+                              edits 10 files; each run a fresh \`metafuse diff --base git:HEAD\`
+  serve                       each run a fresh \`node bench/serve-load.mjs --only search+show\`
+                              (its own server process, 3 s warm-up, then --connections
+                              closed-loop connections for --serve-duration s); figure = p99
+`;
+
+const { values } = parseArgsOrExit({
   options: {
     sizes: { type: 'string', default: '1000,10000' },
     runs: { type: 'string', default: '5' },
     seed: { type: 'string', default: '1' },
+    diff: { type: 'boolean', default: false },
+    serve: { type: 'boolean', default: false },
+    all: { type: 'boolean', default: false },
+    'no-queries': { type: 'boolean', default: false },
+    'no-pull': { type: 'boolean', default: false },
+    calls: { type: 'string', default: '2000' },
+    'lineage-calls': { type: 'string', default: '200' },
+    budget: { type: 'string', default: '5' },
+    'serve-duration': { type: 'string', default: '10' },
+    connections: { type: 'string', default: '50' },
     write: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
+function parseArgsOrExit(config) {
+  try {
+    return parseArgs(config);
+  } catch (e) {
+    fail(`${e.message} (node bench/run.mjs --help lists the options)`);
+  }
+}
 if (values.help) {
-  process.stdout.write('Usage: node bench/run.mjs [--sizes 1000,10000] [--runs 5] [--seed 1] [--write]\n');
+  process.stdout.write(HELP);
   process.exit(0);
 }
 const sizes = values.sizes.split(',').map((s) => Number(s.trim()));
 if (sizes.some((n) => !Number.isInteger(n) || n < 1)) fail('--sizes takes positive integers separated by commas');
-const runs = Number(values.runs);
-if (!Number.isInteger(runs) || runs < 1) fail('--runs takes a positive integer');
+const positive = (name) => {
+  const n = Number(values[name]);
+  if (!Number.isInteger(n) || n < 1) fail(`--${name} takes a positive integer`);
+  return n;
+};
+const runs = positive('runs');
+positive('calls');
+positive('lineage-calls');
+positive('serve-duration');
+positive('connections');
+if (!(Number(values.budget) > 0)) fail('--budget takes a positive number of seconds');
 const seed = Number(values.seed);
+if (!Number.isInteger(seed) || seed < 0) fail('--seed takes a whole number');
+const doDiff = values.diff || values.all;
+const doServe = values.serve || values.all;
+const doQueries = !values['no-queries'];
+const doPull = !values['no-pull'];
 if (!existsSync(path.join(root, 'lib', 'cli', 'main.js'))) fail('lib/ is not built; run "npm run build:ts" (npm run bench does it for you)');
-
-const useTime = (() => {
-  if (process.env.BENCH_NO_TIME) return false; // force the bench/child.mjs fallback
-  try {
-    return statSync('/usr/bin/time').isFile();
-  } catch {
-    return false;
-  }
-})();
-
-function fail(msg) {
-  process.stderr.write(`bench: ${msg}\n`);
-  process.exit(1);
-}
-
-/** Runs `node <args>` once; resolves {ms, cpuMs, rssKiB, code, stdout, stderr}. */
-function measure(args, env = {}) {
-  return new Promise((resolve, reject) => {
-    const cmd = useTime ? '/usr/bin/time' : process.execPath;
-    const argv = useTime ? ['-v', process.execPath, ...args] : [childWrapper, ...args];
-    const started = process.hrtime.bigint();
-    const child = spawn(cmd, argv, { cwd: root, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out = [];
-    const err = [];
-    child.stdout.on('data', (b) => out.push(b));
-    child.stderr.on('data', (b) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      let stderr = Buffer.concat(err).toString('utf8');
-      let rssKiB = null;
-      let cpuMs = null;
-      if (useTime) {
-        const user = /User time \(seconds\): ([0-9.]+)/.exec(stderr);
-        const sys = /System time \(seconds\): ([0-9.]+)/.exec(stderr);
-        if (user && sys) cpuMs = (Number(user[1]) + Number(sys[1])) * 1000;
-      } else {
-        const c = /^bench-cpu-us: (\d+)$/m.exec(stderr);
-        if (c) (cpuMs = Number(c[1]) / 1000), (stderr = stderr.replace(c[0], ''));
-      }
-      const m = useTime ? /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr) : /^bench-maxrss-kib: (\d+)$/m.exec(stderr);
-      if (m) {
-        rssKiB = Number(m[1]);
-        stderr = useTime ? stderr.slice(0, stderr.lastIndexOf('\tCommand being timed:')) : stderr.replace(m[0], '');
-      }
-      resolve({ ms, cpuMs, rssKiB, code, stdout: Buffer.concat(out).toString('utf8'), stderr: stderr.trim() });
-    });
-  });
-}
-
-async function repeat(label, args, n, check) {
-  const samples = [];
-  for (let i = 0; i < n; i++) {
-    const r = await measure(args);
-    if (r.code !== 0) fail(`${label} exited with ${r.code}:\n${r.stderr}\n${r.stdout}`);
-    check?.(r);
-    samples.push(r);
-    process.stderr.write(`  ${label} run ${i + 1}/${n}: ${fmtMs(r.ms)} wall, ${r.cpuMs === null ? 'n/a' : fmtMs(r.cpuMs)} CPU, ${fmtRss(r.rssKiB)}\n`);
-  }
-  const times = samples.map((s) => s.ms).sort((a, b) => a - b);
-  const rss = samples.map((s) => s.rssKiB).filter((x) => x !== null);
-  const cpu = samples.map((s) => s.cpuMs).filter((x) => x !== null).sort((a, b) => a - b);
-  return {
-    median: median(times),
-    min: times[0],
-    max: times[times.length - 1],
-    cpuMs: cpu.length ? median(cpu) : null,
-    rssKiB: rss.length ? Math.max(...rss) : null,
-    last: samples[samples.length - 1],
-  };
-}
-
-function median(sorted) {
-  const m = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
-}
-
-function fmtMs(ms) {
-  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`;
-}
-
-function fmtRss(kib) {
-  return kib === null ? 'n/a' : `${Math.round(kib / 1024)} MiB`;
-}
-
-function fmtBytes(n) {
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-}
 
 /** Files, bytes and a content hash of a tree (sorted walk). */
 function treeStats(dir) {
@@ -161,38 +148,104 @@ function treeStats(dir) {
   return { ...stats, hash: hash.digest('hex') };
 }
 
-const rows = [];
+const rel = (p) => path.relative(root, p);
+const results = new Map(); // size → { key → summary }
 const corpora = [];
 const loadBefore = os.loadavg()[0];
 mkdirSync(outRoot, { recursive: true });
+
 for (const size of sizes) {
+  const r = {};
+  results.set(size, r);
   const specs = path.join(outRoot, `specs-${size}`);
   const catalog = path.join(outRoot, `catalog-${size}.db`);
-  const rel = (p) => path.relative(root, p);
   process.stderr.write(`corpus of ${size} datasets → ${rel(specs)}\n`);
 
   // Generation, repeated like the rest; every run must give the same tree.
   let firstHash;
-  const gen = await repeat(`generate ${size}`, [generator, '--datasets', String(size), '--seed', String(seed), '--out', specs], runs, () => {
-    const h = treeStats(specs).hash;
-    if (firstHash !== undefined && h !== firstHash) fail(`generator is not deterministic: tree hash changed between runs at size ${size}`);
-    firstHash = h;
+  r.generate = await repeat(`generate ${size}`, [generator, '--datasets', String(size), '--seed', String(seed), '--out', specs], runs, {
+    check: () => {
+      const h = treeStats(specs).hash;
+      if (firstHash !== undefined && h !== firstHash) fail(`generator is not deterministic: tree hash changed between runs at size ${size}`);
+      firstHash = h;
+    },
   });
   const tree = treeStats(specs);
 
-  const validate = await repeat(`validate ${size}`, [bin, 'validate', '--specs', rel(specs)], runs, (r) => {
-    if (!/^ok: 0 errors/m.test(r.stderr)) fail(`validate did not report "ok: 0 errors":\n${r.stderr}`);
+  r.validate = await repeat(`validate ${size}`, [bin, 'validate', '--specs', rel(specs)], runs, {
+    check: (x) => {
+      if (!/^ok: 0 errors/m.test(x.stderr)) fail(`validate did not report "ok: 0 errors":\n${x.stderr}`);
+    },
   });
-  const warnings = /ok: 0 errors, (\d+) warnings?/.exec(validate.last.stderr)?.[1] ?? '?';
+  const warnings = /ok: 0 errors, (\d+) warnings?/.exec(r.validate.last.stderr)?.[1] ?? '?';
 
   rmSync(catalog, { force: true });
-  const build = await repeat(`build ${size}`, [bin, 'build', '--specs', rel(specs), '--out', rel(catalog)], runs);
-  const built = /: (\d+) datasets, (\d+) fields, (\d+) lineage edges/.exec(build.last.stderr);
-  const catalogBytes = statSync(catalog).size;
+  r.build = await repeat(`build ${size}`, [bin, 'build', '--specs', rel(specs), '--out', rel(catalog)], runs);
+  const built = /: (\d+) datasets, (\d+) fields, (\d+) lineage edges/.exec(r.build.last.stderr);
 
-  rows.push({ what: 'generate corpus', size, ...gen });
-  rows.push({ what: '`metafuse validate`', size, ...validate });
-  rows.push({ what: '`metafuse build`', size, ...build });
+  if (doQueries) {
+    const args = [path.join(root, 'bench', 'queries.mjs'), '--catalog', rel(catalog), '--seed', String(seed), '--calls', values.calls, '--lineage-calls', values['lineage-calls'], '--budget', values.budget];
+    const q = await repeat(`queries ${size}`, args, runs, {
+      check: (x) => (x.json = JSON.parse(x.stdout)),
+      describe: (x) => ['search', 'show', 'lineage'].map((k) => `${k} p95 ${fmtMs(x.json[k].p95)} (${x.json[k].calls} calls)`).join(', '),
+    });
+    for (const kind of ['search', 'show', 'lineage']) {
+      const per = q.samples.map((s) => s.json[kind]);
+      r[kind] = {
+        ...spread(per.map((p) => p.p95)),
+        p50: spread(per.map((p) => p.p50)).median,
+        maxMax: Math.max(...per.map((p) => p.max)),
+        calls: spread(per.map((p) => p.calls)),
+        vocabulary: q.last.json.vocabulary,
+      };
+    }
+  }
+
+  if (doPull) {
+    const storeDir = path.join(outRoot, `store-${size}`);
+    const cache = path.join(outRoot, `pull-cache-${size}`);
+    rmSync(storeDir, { recursive: true, force: true });
+    rmSync(cache, { recursive: true, force: true });
+    const url = pathToFileURL(path.join(storeDir, 'catalog.db')).href;
+    const env = { METAFUSE_CACHE_DIR: cache, METAFUSE_NO_PROGRESS: '1' };
+    process.stderr.write(`  publishing ${rel(catalog)} to ${url} and pulling it once ...\n`);
+    await repeat(`publish ${size}`, [bin, 'publish', '--catalog', rel(catalog), '--to', url], 1, { env });
+    await repeat(`first pull ${size}`, [bin, 'pull', '--from', url], 1, {
+      env,
+      check: (x) => {
+        if (!/^downloaded:/m.test(x.stderr)) fail(`the first pull did not download:\n${x.stderr}`);
+      },
+    });
+    r.pull = await repeat(`pull ${size}`, [bin, 'pull', '--from', url], runs, {
+      env,
+      check: (x) => {
+        if (!/^up to date:/m.test(x.stderr)) fail(`pull of an unchanged catalog did not answer "up to date":\n${x.stderr}`);
+      },
+    });
+  }
+
+  if (doDiff) {
+    process.stderr.write(`  preparing ${rel(path.join(outRoot, `diff-repo-${size}`))} (10 files changed) ...\n`);
+    const repo = prepareDiffRepo(size, seed);
+    r.diff = await repeat(`diff ${size}`, DIFF_ARGS, runs, { cwd: repo });
+  }
+
+  if (doServe) {
+    const json = path.join(outRoot, `serve-${size}.json`);
+    const args = [path.join(root, 'bench', 'serve-load.mjs'), '--catalog', rel(catalog), '--only', 'search+show', '--rate', '0', '--seed', String(seed), '--duration', values['serve-duration'], '--connections', values.connections, '--json', rel(json)];
+    const s = await repeat(`serve ${size}`, args, runs, {
+      check: (x) => {
+        const row = JSON.parse(readFileSync(json, 'utf8')).rows.find((o) => o.mix === 'search+show');
+        if (!row) fail(`serve-load wrote no search+show row:\n${x.stderr}`);
+        if (row.loaded.errors + row.loaded.timeouts + row.loaded.non2xx > 0) fail(`serve run had errors: ${JSON.stringify(row.loaded)}`);
+        x.row = row;
+      },
+      value: (x) => x.row.loaded.p99,
+      describe: (x) => `p99 ${fmtMs(x.row.loaded.p99)}, p50 ${fmtMs(x.row.loaded.p50)}, ${Math.round(x.row.loaded.rps)} req/s`,
+    });
+    r.serve = { ...s, rps: spread(s.samples.map((x) => x.row.loaded.rps)).median, p50: spread(s.samples.map((x) => x.row.loaded.p50)).median };
+  }
+
   corpora.push({
     size,
     terms: Math.max(20, Math.round(size / 100)),
@@ -200,122 +253,145 @@ for (const size of sizes) {
     fields: built ? Number(built[2]) : null,
     lineageEdges: built ? Number(built[3]) : null,
     warnings,
-    catalogBytes,
+    catalogBytes: statSync(catalog).size,
   });
 }
+const loadAfter = os.loadavg()[0];
 
-const timingTable = [
-  '| what | datasets | median | min | max | CPU (user+sys, median) | peak RSS |',
+// ---------------------------------------------------------------- the issue's table
+
+const MB = 1e6;
+const connections = Number(values.connections);
+/** The rows of issue 8, with the targets for 10k and 50k datasets. */
+const ROWS = [
+  { what: '`metafuse build` wall time, process start to exit', key: 'build', targets: { 10000: 2000, 50000: 9000 } },
+  { what: 'peak RSS of that process', key: 'build', rss: true, targets: { 10000: 300 * MB, 50000: 800 * MB } },
+  { what: '`metafuse validate`', key: 'validate', vsBuild: true },
+  { what: '`diff git:<base>` with 10 changed files (both models built)', key: 'diff', flag: '--diff', targets: { 10000: 2500, 50000: 11000 } },
+  { what: '`search` single word, in-process p95', key: 'search', flag: 'queries', targets: { 10000: 1, 50000: 3 } },
+  { what: '`lineage` full depth, in-process p95', key: 'lineage', flag: 'queries', targets: { 10000: 0.5, 50000: 1 } },
+  { what: '`show`, in-process p95', key: 'show', flag: 'queries', targets: { 10000: 0.3, 50000: 0.3 } },
+  { what: `\`serve\` at ${connections} connections, search + show mix, p99`, key: 'serve', flag: '--serve', targets: connections === 50 ? { 10000: 10, 50000: 20 } : {} },
+  { what: '`pull` of an unchanged catalog (304 path), whole process', key: 'pull', flag: 'pull', targets: { 10000: 300, 50000: 300 } },
+];
+
+const fmtMB = (bytes) => `${Math.round(bytes / MB)} MB`;
+const range = (s, f) => `${f(s.median)} (${f(s.min)} – ${f(s.max)})`;
+
+function cells(row, size) {
+  const s = results.get(size)[row.key];
+  if (!s) return ['not run', row.flag === 'queries' ? 'drop --no-queries' : row.flag === 'pull' ? 'drop --no-pull' : `add ${row.flag}`];
+  if (row.rss) {
+    if (!s.rss) return ['n/a', ''];
+    const bytes = { median: s.rss.median * 1024, min: s.rss.min * 1024, max: s.rss.max * 1024 };
+    const t = row.targets[size];
+    return [range(bytes, fmtMB), t === undefined ? '—' : `≤ ${fmtMB(t)} ${bytes.median <= t ? '✓' : '✗'}`];
+  }
+  if (row.vsBuild) {
+    const b = results.get(size).build;
+    return [range(s, fmtMs), `≤ build (${fmtMs(b.median)}) ${s.median <= b.median ? '✓' : '✗'}`];
+  }
+  const t = row.targets[size];
+  return [range(s, fmtMs), t === undefined ? '—' : `≤ ${fmtMs(t)} ${s.median <= t ? '✓' : '✗'}`];
+}
+
+const sizeHead = (n) => `${n.toLocaleString('en-US')} datasets: median (min – max)`;
+const targetTable = [
+  `| what | ${sizes.map((n) => `${sizeHead(n)} | target`).join(' | ')} |`,
+  `| --- | ${sizes.map(() => '---: | :---').join(' | ')} |`,
+  ...ROWS.map((row) => `| ${row.what} | ${sizes.flatMap((n) => cells(row, n)).join(' | ')} |`),
+].join('\n');
+
+// ---------------------------------------------------------------- details
+
+const processRows = [
+  ['generate corpus', 'generate'],
+  ['`metafuse validate`', 'validate'],
+  ['`metafuse build`', 'build'],
+  ['`metafuse pull` (up to date)', 'pull'],
+  ['`metafuse diff --base git:HEAD` (10 files changed)', 'diff'],
+];
+const processTable = [
+  '| process | datasets | median | min | max | CPU (user+sys, median) | peak RSS (largest) |',
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...rows.map(
-    (r) =>
-      `| ${r.what} | ${r.size.toLocaleString('en-US')} | ${fmtMs(r.median)} | ${fmtMs(r.min)} | ${fmtMs(r.max)} | ${r.cpuMs === null ? 'n/a' : fmtMs(r.cpuMs)} | ${fmtRss(r.rssKiB)} |`,
+  ...sizes.flatMap((n) =>
+    processRows
+      .filter(([, k]) => results.get(n)[k])
+      .map(([what, k]) => {
+        const s = results.get(n)[k];
+        return `| ${what} | ${n.toLocaleString('en-US')} | ${fmtMs(s.median)} | ${fmtMs(s.min)} | ${fmtMs(s.max)} | ${fmtMs(s.cpuMs)} | ${fmtRss(s.rssKiB)} |`;
+      }),
   ),
 ].join('\n');
+
+const queryTable = doQueries
+  ? [
+      '| in-process query | datasets | timed calls per run | p50 (median of runs) | p95: median | min | max | slowest call |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...sizes.flatMap((n) =>
+        ['search', 'show', 'lineage'].map((k) => {
+          const s = results.get(n)[k];
+          const int = (x) => x.toLocaleString('en-US');
+          const calls = s.calls.min === s.calls.max ? int(s.calls.min) : `${int(s.calls.min)}–${int(s.calls.max)}`;
+          return `| ${k} | ${n.toLocaleString('en-US')} | ${calls} | ${fmtMs(s.p50)} | ${fmtMs(s.median)} | ${fmtMs(s.min)} | ${fmtMs(s.max)} | ${fmtMs(s.maxMax)} |`;
+        }),
+      ),
+    ].join('\n')
+  : '';
+
+const serveTable = doServe
+  ? [
+      `| serve, search+show, ${connections} connections | datasets | req/s (median) | p50 (median) | p99: median | min | max |`,
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...sizes.map((n) => {
+        const s = results.get(n).serve;
+        return `| ${values['serve-duration']} s per run | ${n.toLocaleString('en-US')} | ${Math.round(s.rps).toLocaleString('en-US')} | ${fmtMs(s.p50)} | ${fmtMs(s.median)} | ${fmtMs(s.min)} | ${fmtMs(s.max)} |`;
+      }),
+    ].join('\n')
+  : '';
 
 const corpusTable = [
-  '| datasets | glossary terms | YAML files | YAML size | Arrow files | fields (incl. nested) | dataset lineage edges | validate warnings | catalog file |',
-  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| datasets | glossary terms | YAML files | YAML size | Arrow files | fields (incl. nested) | dataset lineage edges | validate warnings | catalog file | search vocabulary |',
+  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...corpora.map(
     (c) =>
-      `| ${c.size.toLocaleString('en-US')} | ${c.terms} | ${c.yamlFiles.toLocaleString('en-US')} | ${fmtBytes(c.yamlBytes)} | ${c.arrowFiles} | ${c.fields?.toLocaleString('en-US') ?? '?'} | ${c.lineageEdges?.toLocaleString('en-US') ?? '?'} | ${c.warnings} | ${fmtBytes(c.catalogBytes)} |`,
+      `| ${c.size.toLocaleString('en-US')} | ${c.terms} | ${c.yamlFiles.toLocaleString('en-US')} | ${fmtBytes(c.yamlBytes)} | ${c.arrowFiles} | ${c.fields?.toLocaleString('en-US') ?? '?'} | ${c.lineageEdges?.toLocaleString('en-US') ?? '?'} | ${c.warnings} | ${fmtBytes(c.catalogBytes)} | ${results.get(c.size).search?.vocabulary ?? '—'} words |`,
   ),
 ].join('\n');
 
-const cpu = os.cpus()[0]?.model?.replace(/\s+/g, ' ').trim() ?? 'unknown CPU';
-const machine = `${os.availableParallelism()} CPUs (${cpu}), ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB memory, ${os.type()} ${os.release()} ${os.arch()}, Node ${process.version}`;
-const section = `${START}
-Measured ${new Date().toISOString().slice(0, 10)} on ${machine}.
-1-minute load average ${loadBefore.toFixed(2)} before and ${os.loadavg()[0].toFixed(2)} after the runs (other work
-on the machine inflates wall times more than CPU times). ${runs} runs per row, each a fresh process;
-wall times from process start to exit, CPU = user + system time; peak RSS is the largest of the
-runs (${useTime ? '`/usr/bin/time -v`' : '`process.resourceUsage()`'}). Corpus seed ${seed}.
+const rowsRun = ['validate', 'build', doQueries && 'search/show/lineage', doPull && 'pull', doDiff && 'diff', doServe && 'serve'].filter(Boolean).join(', ');
+const body = `Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}.
+1-minute load average ${loadBefore.toFixed(2)} before and ${loadAfter.toFixed(2)} after the runs (other work
+on the machine inflates wall times more than CPU times). Rows run: ${rowsRun}. ${runs} runs per row, each a
+fresh process; "median (min – max)" is over the runs. Process rows: wall time from spawn to exit; in-process
+rows: each run's p95 of single calls; serve: each run's p99. Targets (issue 8) exist for 10,000 and 50,000
+datasets only. Peak RSS by ${useTime ? '`/usr/bin/time -v`' : '`process.resourceUsage()`'}. Corpus seed ${seed}.
 
-${timingTable}
+${targetTable}
 
+Processes:
+
+${processTable}
+${queryTable ? `\nIn-process queries (one read transaction per call; search: single words of the catalog's vocabulary; show, lineage: random datasets, lineage both directions at full depth):\n\n${queryTable}\n` : ''}${serveTable ? `\nServe (bench/serve-load.mjs, search+show mix, fresh server per run):\n\n${serveTable}\n` : ''}
 Corpora and outputs:
 
-${corpusTable}
-${END}`;
+${corpusTable}`;
 
-process.stdout.write(`${machine}; load ${loadBefore.toFixed(2)} → ${os.loadavg()[0].toFixed(2)}\n\n${timingTable}\n\n${corpusTable}\n`);
+process.stdout.write(`${body}\n`);
 
 if (values.write) {
+  const section = `${START}\n${body}\n${END}`;
   let doc;
   if (existsSync(docPath)) {
     doc = readFileSync(docPath, 'utf8');
     const a = doc.indexOf(START);
     const b = doc.indexOf(END);
-    if (a < 0 || b < a) fail(`${path.relative(root, docPath)} has no ${START} … ${END} section to replace`);
+    if (a < 0 || b < a) fail(`${rel(docPath)} has no ${START} … ${END} section to replace`);
     doc = doc.slice(0, a) + section + doc.slice(b + END.length);
   } else {
-    doc = `${intro()}\n${section}\n`;
+    doc = `# Benchmarks\n\nSee "How to run" in the repository's docs/benchmarks.md.\n\n## Results\n\n${section}\n`;
   }
   mkdirSync(path.dirname(docPath), { recursive: true });
   writeFileSync(docPath, doc);
-  process.stderr.write(`wrote ${path.relative(root, docPath)}\n`);
-}
-
-/** Used only when docs/benchmarks.md does not exist yet; afterwards only the marked section is rewritten. */
-function intro() {
-  return `# Benchmarks
-
-How long \`metafuse validate\` and \`metafuse build\` take, and how much memory they
-use, on synthetic spec trees of growing size.
-
-## How to run
-
-\`\`\`sh
-npm ci
-npm run bench                                        # 1,000 and 10,000 datasets, prints the tables
-npm run bench -- --sizes 1000,10000,50000 --write    # also rewrites the results below
-\`\`\`
-
-\`npm run bench\` compiles \`src/\` (\`npm run build:ts\`), then \`bench/run.mjs\` generates
-each corpus into \`bench/out/specs-<N>/\` with \`bench/generate.mjs\` and times every
-command \`--runs\` times (default 5) as a fresh \`node\` process: wall time from
-process start to exit (Node start-up included), median, min and max; the median
-CPU time (user + system), which other load on the machine disturbs less than the
-wall time; and the largest peak RSS of the runs (from \`/usr/bin/time -v\`, else
-from the child's \`process.resourceUsage()\` via \`bench/child.mjs\`). The spec files
-are in the page cache (they were just written), so disk reads are not measured.
-The catalog is written to \`bench/out/catalog-<N>.db\`. A corpus can also be made
-on its own:
-
-\`\`\`sh
-node bench/generate.mjs --datasets 10000 --out /tmp/specs --seed 1
-node bin/metafuse.js validate --specs /tmp/specs
-\`\`\`
-
-## The corpus
-
-\`bench/generate.mjs\` is deterministic: the same \`--datasets\` and \`--seed\` give a
-byte-identical tree (\`run.mjs\` checks this on every repeated generation). For N
-datasets it writes:
-
-- \`metafuse.yaml\`: a Catalog with \`defaults.tenant: acme\` and \`requireOwner: true\`;
-- \`datasets/<domain>/<name>.yaml\`: one Dataset per file, spread over 12 domains;
-  90 % in tenant \`acme\`, 10 % in tenant \`partner\`;
-- about 10 fields per dataset, in canonical spellings and aliases (\`bigint\`,
-  \`varchar(3)\`, \`timestamptz\`, \`decimal(12,2)\`, \`numeric(12,2)\`, \`date\`, ...) and
-  nested types (\`"struct<a: int64, b: string>"\`, \`list<string>\`, \`map<string, int64>\`);
-- about 5 upstream edges per dataset, always to datasets generated earlier (no
-  cycles), mostly recent ones of the same tenant, a few \`tenant/name\` references
-  across tenants;
-- column lineage (\`from: ["<upstream>:<field path>"]\`) on about 30 % of the fields,
-  always naming a listed upstream and a field (sometimes nested) it has;
-- tags, owners, one- or two-sentence descriptions (some multi-paragraph Markdown),
-  locations, formats, partition keys and properties;
-- \`glossary/<domain>.yaml\`: max(20, N/100) GlossaryTerms with parent chains (a
-  parent is always an earlier term: no cycles), synonyms and related terms; every
-  term is used by some dataset or field;
-- \`schemas/<name>.arrow\` for 10 % of the datasets: an Arrow IPC file (schema only)
-  with about 10 fields including a struct, field and schema \`description\` metadata,
-  annotated by the dataset's \`fields:\` entries;
-- a few deprecated datasets (with a replacement) that nothing reads any more.
-
-The corpus validates with 0 errors and 0 warnings.
-
-## Results
-`;
+  process.stderr.write(`wrote ${rel(docPath)}\n`);
 }

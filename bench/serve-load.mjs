@@ -13,6 +13,9 @@
 //          --rate N         requests per second of the last run of the search+show mix,
 //                           at random arrival times (default 1000; 0 skips it)
 //          --cpu-prof DIR   run the server under `node --cpu-prof` and leave the profile in DIR
+//          --json FILE      also write the measured rows (per mix: req/s, p50, p90, p99,
+//                           max, errors; loaded and 1 connection) as JSON to FILE
+//                           (bench/run.mjs --serve uses this)
 //          --write          replace the section between <!-- bench:serve:start --> and
 //                           <!-- bench:serve:end --> in docs/benchmarks.md (appended if missing)
 //
@@ -53,12 +56,13 @@ const { values } = parseArgs({
     catalog: { type: 'string' },
     only: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    json: { type: 'string' },
     write: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (values.help) {
-  process.stdout.write('Usage: node bench/serve-load.mjs [--datasets 10000] [--duration 10] [--connections 50] [--catalog FILE] [--only "search;show"] [--cpu-prof DIR] [--write]\n');
+  process.stdout.write('Usage: node bench/serve-load.mjs [--datasets 10000] [--duration 10] [--connections 50] [--catalog FILE] [--only "search;show"] [--cpu-prof DIR] [--json FILE] [--write]\n');
   process.exit(0);
 }
 const datasets = positiveInt('datasets');
@@ -349,6 +353,9 @@ async function main() {
     END,
   ].join('\n');
   process.stdout.write(`${section}\n`);
+  if (values.json) {
+    writeFileSync(values.json, `${JSON.stringify({ connections, duration, loadBefore, loadAfter, catalog: pools.catalog, rows }, null, 2)}\n`);
+  }
   if (values.write) {
     const doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Benchmarks\n';
     const start = doc.indexOf(START);
