@@ -95,6 +95,7 @@ function convertType(t: DataType, path: string, descriptions: Map<string, string
   const a = t as unknown as Record<string, unknown> & { typeId: number; children: ArrowField[] };
   const child = (f: ArrowField, sub: string): ChildField => convertField(f, sub, descriptions, depth + 1);
   // Paths follow the same rule as nestedChildren(): list items do not add a level.
+  if ([12, 16, 17, 21].includes(a.typeId) && !a.children?.[0]) throw new ArrowSchemaError(`field "${path}" is a list or map without its child field`);
   switch (a.typeId) {
     case 1:
       return { kind: 'simple', name: 'null' };
@@ -142,7 +143,7 @@ function convertType(t: DataType, path: string, descriptions: Map<string, string
     }
     case 17: {
       const entries = a.children[0]!.type as unknown as { children: ArrowField[] };
-      const [k, v] = entries.children;
+      const [k, v] = entries.children ?? [];
       if (!k || !v) throw new ArrowSchemaError(`map field "${path}" has no key/value children`);
       const key = child(k, `${path}.key`);
       const value = child(v, `${path}.value`);

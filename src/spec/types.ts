@@ -68,6 +68,8 @@ export function parseType(text: string): ArrowType {
   if (t === undefined) {
     try {
       const p = new Parser(text);
+      // Each level costs a nested field with its own type text: deep nesting is quadratic (the Arrow reader stops at 64 too).
+      if (angleDepth(text) > 64) p.fail('types may nest at most 64 levels deep');
       t = p.type();
       p.skipSpace();
       if (/^not\s+null$/i.test(p.rest())) p.fail('"not null" is not part of a field\'s type; write nullable: false instead');
@@ -80,6 +82,17 @@ export function parseType(text: string): ArrowType {
   }
   if (t instanceof TypeSyntaxError) throw new TypeSyntaxError(t.message);
   return t;
+}
+
+/** Deepest nesting of <…> in a type text. */
+function angleDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  for (const ch of text) {
+    if (ch === '<') max = Math.max(max, ++depth);
+    else if (ch === '>') depth--;
+  }
+  return max;
 }
 
 class Parser {
@@ -332,7 +345,23 @@ function inWhole(whole: string, raw: string): string {
 }
 
 /** The canonical spelling, as pyarrow prints the type. */
+/** Formatted types and SQL types by type object (types are never mutated): a nested field's type is a subtree of its parent's, so each subtree is formatted once, not once per level above it. */
+const formattedTypes = new WeakMap<ArrowType, string>();
+const sqlTypes = new WeakMap<ArrowType, string>();
+
 export function formatType(t: ArrowType): string {
+  let s = formattedTypes.get(t);
+  if (s === undefined) formattedTypes.set(t, (s = formatTypeOnce(t)));
+  return s;
+}
+
+export function sqlType(t: ArrowType): string {
+  let s = sqlTypes.get(t);
+  if (s === undefined) sqlTypes.set(t, (s = sqlTypeOnce(t)));
+  return s;
+}
+
+function formatTypeOnce(t: ArrowType): string {
   switch (t.kind) {
     case 'simple':
       return t.name;
@@ -377,7 +406,7 @@ const SQL_SIMPLE: Record<SimpleName, string> = {
 };
 
 /** The type in DuckDB's SQL spelling (what DuckDB shows for the same Arrow column). */
-export function sqlType(t: ArrowType): string {
+function sqlTypeOnce(t: ArrowType): string {
   switch (t.kind) {
     case 'simple':
       return SQL_SIMPLE[t.name];

@@ -94,13 +94,13 @@ describe('validate --format github', () => {
     ]);
   });
 
-  it('escapes newlines and percent signs in messages and commas and colons in properties', async () => {
+  it('shows a quoted line break as \\u000a, escapes percent signs in messages and commas and colons in properties', async () => {
     const dir = specTree({ 'odd,name.yaml': 'apiVersion: metafuse/v1\nkind: "Data\\nset 100%"\n' });
     const { code, stdout } = await run(['validate', '--specs', dir, '--format', 'github']);
     expect(code).toBe(1);
     const file = shown(dir, 'odd,name.yaml').replace(/,/g, '%2C');
     expect(stdout).toBe(
-      `::error file=${file},line=2,col=7,title=MetaFuse unknown-kind::unknown kind "Data%0Aset 100%25"; expected one of Dataset, GlossaryTerm, Catalog\n`,
+      `::error file=${file},line=2,col=7,title=MetaFuse unknown-kind::unknown kind "Data\\u000aset 100%25"; expected one of Dataset, GlossaryTerm, Catalog\n`,
     );
     expect(stdout.trimEnd().split('\n')).toHaveLength(1);
   });
