@@ -4,8 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { CatalogError, openCatalog, type Catalog } from '../catalog/open.js';
 import { NotFoundError } from '../catalog/queries.js';
 import { isStoreUrl, openStoreTarget } from '../store/open.js';
-import { pull } from '../store/pull.js';
 import { CommandError, stringOption, type OptionSpec, type ParsedArgs } from './command.js';
+import type { Io } from './io.js';
+import { pullWithProgress } from './progress.js';
 import { withStoreErrors } from './store-errors.js';
 
 export const DEFAULT_CATALOG = 'catalog.db';
@@ -23,11 +24,15 @@ export function catalogLocation(args: ParsedArgs): string {
   return stringOption(args, 'catalog') ?? (process.env.METAFUSE_CATALOG || DEFAULT_CATALOG);
 }
 
-export async function openCatalogArg(args: ParsedArgs): Promise<Catalog> {
+/** Opens --catalog; a store URL is pulled first (with a progress line on a terminal unless the output is JSON). */
+export async function openCatalogArg(args: ParsedArgs, io?: Io): Promise<Catalog> {
   const loc = catalogLocation(args);
   let file = loc;
   if (loc.startsWith('file://')) file = fileURLToPath(loc);
-  else if (isStoreUrl(loc)) file = (await withStoreErrors(async () => pull(await openStoreTarget(loc)))).path;
+  else if (isStoreUrl(loc)) {
+    const quiet = !io || args.values.json === true || args.values.format === 'json';
+    file = (await withStoreErrors(async () => pullWithProgress(io ?? NO_IO, await openStoreTarget(loc), { quiet }))).path;
+  }
   try {
     return openCatalog(file);
   } catch (e) {
@@ -36,9 +41,17 @@ export async function openCatalogArg(args: ParsedArgs): Promise<Catalog> {
   }
 }
 
-/** Runs fn with the catalog open, closing it afterwards; turns NotFoundError into exit 1 with its message. */
-export async function withCatalog<T>(args: ParsedArgs, fn: (cat: Catalog) => T | Promise<T>): Promise<T> {
-  const cat = await openCatalogArg(args);
+const NO_IO: Io = { out: () => undefined, err: () => undefined, color: false, errIsTTY: false };
+
+/**
+ * Runs fn with the catalog open, closing it afterwards; turns NotFoundError into exit 1 with its message.
+ * Given the command's io, pulling a store URL shows progress on a terminal.
+ */
+export async function withCatalog<T>(args: ParsedArgs, fn: (cat: Catalog) => T | Promise<T>): Promise<T>;
+export async function withCatalog<T>(args: ParsedArgs, io: Io, fn: (cat: Catalog) => T | Promise<T>): Promise<T>;
+export async function withCatalog<T>(args: ParsedArgs, a: Io | ((cat: Catalog) => T | Promise<T>), b?: (cat: Catalog) => T | Promise<T>): Promise<T> {
+  const [io, fn] = typeof a === 'function' ? [undefined, a] : [a, b!];
+  const cat = await openCatalogArg(args, io);
   try {
     return await fn(cat);
   } catch (e) {

@@ -17,7 +17,6 @@ export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
 export interface Command {
   name: string;
-  summary: string;
   usage: string;
   /** Help text after the usage line: options and examples. */
   help: string;

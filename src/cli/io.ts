@@ -6,6 +6,8 @@ export interface Io {
   color: boolean;
   /** stderr is a terminal (progress output allowed). */
   errIsTTY: boolean;
+  /** Width of the terminal on stderr, when it is one. */
+  errColumns?: number;
 }
 
 export function processIo(): Io {
@@ -15,6 +17,7 @@ export function processIo(): Io {
     err: (t) => void process.stderr.write(t),
     color: Boolean(process.stdout.isTTY) && !noColor && process.env.TERM !== 'dumb',
     errIsTTY: Boolean(process.stderr.isTTY),
+    errColumns: process.stderr.isTTY ? process.stderr.columns : undefined,
   };
 }
 

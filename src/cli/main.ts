@@ -1,37 +1,30 @@
 // The `metafuse` command: dispatch, help, exit codes, and the one place where
 // unexpected errors are caught (a message, never a stack trace, unless METAFUSE_DEBUG=1).
 import { CommandError, EXIT, parseCommandArgs, UsageError, type Command } from './command.js';
-import { buildCommand } from './commands/build.js';
-import { diffCommand } from './commands/diff.js';
-import { emitCommand } from './commands/emit.js';
-import { publishCommand } from './commands/publish.js';
-import { pullCommand } from './commands/pull.js';
-import { glossaryCommand } from './commands/glossary.js';
-import { initCommand } from './commands/init.js';
-import { lineageCommand } from './commands/lineage.js';
-import { listCommand } from './commands/list.js';
-import { searchCommand } from './commands/search.js';
-import { serveCommand } from './commands/serve.js';
-import { showCommand } from './commands/show.js';
-import { statsCommand } from './commands/stats.js';
-import { validateCommand } from './commands/validate.js';
 import { processIo, type Io } from './io.js';
 
-export const COMMANDS: Command[] = [
-  initCommand,
-  validateCommand,
-  buildCommand,
-  diffCommand,
-  publishCommand,
-  pullCommand,
-  emitCommand,
-  listCommand,
-  showCommand,
-  searchCommand,
-  lineageCommand,
-  statsCommand,
-  glossaryCommand,
-  serveCommand,
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  /** Each command loads its modules only when it runs: `pull` or `search` need not pay for the spec compiler or the cloud SDKs. */
+  load: () => Promise<Command>;
+}
+
+export const COMMANDS: CommandEntry[] = [
+  { name: 'init', summary: 'scaffold catalog-specs/ and the GitHub workflows', load: async () => (await import('./commands/init.js')).initCommand },
+  { name: 'validate', summary: 'check the specs and print diagnostics', load: async () => (await import('./commands/validate.js')).validateCommand },
+  { name: 'build', summary: 'validate the specs, then compile the SQLite catalog file', load: async () => (await import('./commands/build.js')).buildCommand },
+  { name: 'diff', summary: 'what changes between two versions of the catalog, and what it breaks downstream', load: async () => (await import('./commands/diff.js')).diffCommand },
+  { name: 'publish', summary: 'build and upload the catalog with a version-conditional write', load: async () => (await import('./commands/publish.js')).publishCommand },
+  { name: 'pull', summary: 'download the catalog (conditional GET into a local cache)', load: async () => (await import('./commands/pull.js')).pullCommand },
+  { name: 'emit', summary: 'record what a pipeline run observed (row count, size, schema)', load: async () => (await import('./commands/emit.js')).emitCommand },
+  { name: 'list', summary: 'list datasets, optionally filtered', load: async () => (await import('./commands/list.js')).listCommand },
+  { name: 'show', summary: 'one dataset: fields, tags, terms, lineage both ways, observations', load: async () => (await import('./commands/show.js')).showCommand },
+  { name: 'search', summary: 'ranked full-text search over datasets', load: async () => (await import('./commands/search.js')).searchCommand },
+  { name: 'lineage', summary: 'upstream and downstream lineage of a dataset', load: async () => (await import('./commands/lineage.js')).lineageCommand },
+  { name: 'stats', summary: 'counts and catalog metadata', load: async () => (await import('./commands/stats.js')).statsCommand },
+  { name: 'glossary', summary: 'glossary terms, or one term with its links', load: async () => (await import('./commands/glossary.js')).glossaryCommand },
+  { name: 'serve', summary: 'REST API and web page over the catalog', load: async () => (await import('./commands/serve.js')).serveCommand },
 ];
 
 export const VERSION = '0.1.0';
@@ -61,15 +54,16 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     io.out(`${VERSION}\n`);
     return EXIT.ok;
   }
-  const cmd = COMMANDS.find((c) => c.name === name);
-  if (!cmd) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     io.err(`metafuse: unknown command "${name}". Run "metafuse --help" for the list.\n`);
     return EXIT.usage;
   }
+  const cmd = await entry.load();
   try {
     const args = parseCommandArgs(cmd, rest);
     if (args.values.help) {
-      io.out(`${cmd.summary}\n\nUsage: ${cmd.usage}\n\n${cmd.help}\n`);
+      io.out(`${entry.summary}\n\nUsage: ${cmd.usage}\n\n${cmd.help}\n`);
       return EXIT.ok;
     }
     return await cmd.run(args, io);

@@ -10,7 +10,8 @@ export async function withStoreErrors<T>(fn: () => Promise<T>): Promise<T> {
   } catch (e) {
     if (e instanceof ConflictError) throw new CommandError(e.message, EXIT.conflict);
     if (e instanceof StoreError || e instanceof StoreUrlError) throw new CommandError(e.message);
-    if (e instanceof AmbiguousStoreError) throw new CommandError(`${e.message} (gave up after retries; METAFUSE_TIMEOUT_MS and METAFUSE_MAX_ATTEMPTS tune this)`);
+    // The retry loops already say how many attempts were made and which variables raise the limits.
+    if (e instanceof AmbiguousStoreError) throw new CommandError(e.attempts ? e.message : `${e.message} (METAFUSE_TIMEOUT_MS sets the timeout of each storage request)`);
     throw e;
   }
 }

@@ -1,9 +1,10 @@
 // Durable file replacement shared by build, pull and the local-folder store:
 // write beside the target, fsync, rename over it, fsync the folder. A reader
-// sees the old file or the new one; a crash leaves at most a dot-named temp file.
-import { randomBytes } from 'node:crypto';
+// sees the old file or the new one; a crash leaves at most a dot-named temp file,
+// which names its process and is removed by the next replace once that process is gone.
 import { closeSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { ownedTag, removeDeadTemps } from './owned-temp.js';
 
 export function fsyncFile(file: string): void {
   const fd = openSync(file, 'r+');
@@ -27,13 +28,15 @@ export function fsyncDir(dir: string): void {
   }
 }
 
-/** A unique dot-named temp path in the target's folder (same file system, so rename is atomic). */
+/** A unique dot-named temp path in the target's folder (same file system, so rename is atomic): `.<name>.<scope>~<pid>~<random>.tmp`. */
 export function tempBeside(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  return path.join(path.dirname(target), `.${path.basename(target)}.${ownedTag()}.tmp`);
 }
 
 /** Has `write` fill a temp file beside `target`, then makes it durable and renames it into place. */
 export function replaceAtomically<T>(target: string, write: (tmp: string) => T): T {
+  // The temp files of earlier runs of the target that were killed (their process is gone).
+  removeDeadTemps(path.dirname(target), path.basename(target));
   const tmp = tempBeside(target);
   try {
     const result = write(tmp);

@@ -4,11 +4,13 @@
 // with AZURE_STORAGE_KEY, or AZURE_STORAGE_ACCOUNT with the standard credential chain
 // (@azure/identity's DefaultAzureCredential: environment, workload identity, managed identity, Azure CLI).
 import type { ContainerClient } from '@azure/storage-blob';
-import { requestTimeoutMs } from './timeouts.js';
-import { AmbiguousStoreError, StoreError, type GetResult, type ObjectInfo, type ObjectStore, type PutOptions, type PutResult } from './types.js';
+import { idleAbort, parseRetryAfter, requestTimeoutMs } from './timeouts.js';
+import { readBody } from './body.js';
+import { AmbiguousStoreError, StoreError, type GetOptions, type GetResult, type ObjectInfo, type ObjectStore, type PutOptions, type PutResult } from './types.js';
 
 interface AzureError {
   statusCode?: number;
+  response?: { headers?: { get(name: string): string | undefined } };
   code?: string;
   details?: { errorCode?: string };
   message?: string;
@@ -64,26 +66,38 @@ export class AzureStore implements ObjectStore {
     if (/CredentialUnavailable|AuthenticationRequired/i.test(`${name} ${x?.message ?? ''}`)) {
       throw new StoreError(`no Azure credentials found for az://${this.container}: ${x?.message?.split('\n')[0] ?? ''}`);
     }
-    throw new AmbiguousStoreError(`${what} az://${this.container}/${key} failed${code ? ` (HTTP ${code}${name ? ` ${name}` : ''})` : ''}: ${x?.message?.split('\n')[0] ?? String(e)}`, e);
+    const retryAfterMs = parseRetryAfter(x?.response?.headers?.get('retry-after'));
+    throw new AmbiguousStoreError(`${what} az://${this.container}/${key} failed${code ? ` (HTTP ${code}${name ? ` ${name}` : ''})` : ''}: ${x?.message?.split('\n')[0] ?? String(e)}`, e, { retryAfterMs });
+  }
+
+  /** An inactivity timeout for one request: this SDK applies none on the client side (its tryTimeoutInMs only becomes the server's ?timeout=). */
+  private idle(): ReturnType<typeof idleAbort> {
+    return idleAbort(requestTimeoutMs());
   }
 
   async head(key: string): Promise<ObjectInfo | null> {
     const container = await this.connect();
+    const idle = this.idle();
     try {
-      const p = await container.getBlobClient(key).getProperties();
+      const p = await container.getBlobClient(key).getProperties({ abortSignal: idle.signal });
       return { token: p.etag ?? '', size: p.contentLength ?? 0, metadata: p.metadata ?? {} };
     } catch (e) {
       if ((e as AzureError).statusCode === 404 && (e as AzureError).details?.errorCode !== 'ContainerNotFound') return null;
-      return this.fail(e, 'reading', key);
+      return this.fail(idle.why(e), 'reading', key);
+    } finally {
+      idle.done();
     }
   }
 
-  async get(key: string, options: { ifNoneMatch?: string } = {}): Promise<GetResult> {
+  async get(key: string, options: GetOptions = {}): Promise<GetResult> {
     const container = await this.connect();
+    const idle = this.idle();
     try {
       const client = container.getBlobClient(key);
-      const r = await client.download(0, undefined, options.ifNoneMatch ? { conditions: { ifNoneMatch: options.ifNoneMatch } } : {});
-      const body = await streamToBuffer(r.readableStreamBody!);
+      const r = await client.download(0, undefined, { abortSignal: idle.signal, onProgress: () => idle.touch(), ...(options.ifNoneMatch ? { conditions: { ifNoneMatch: options.ifNoneMatch } } : {}) });
+      const body = options.onProgress
+        ? await readBody(r.readableStreamBody! as AsyncIterable<Buffer | string>, r.contentLength, options.onProgress)
+        : await streamToBuffer(r.readableStreamBody!);
       return { status: 'ok', info: { token: r.etag ?? '', size: body.length, metadata: r.metadata ?? {} }, body };
     } catch (e) {
       const x = e as AzureError;
@@ -92,14 +106,19 @@ export class AzureStore implements ObjectStore {
         return info ? { status: 'not-modified', info } : { status: 'absent' };
       }
       if (x.statusCode === 404 && x.details?.errorCode !== 'ContainerNotFound') return { status: 'absent' };
-      return this.fail(e, 'reading', key);
+      return this.fail(idle.why(e), 'reading', key);
+    } finally {
+      idle.done();
     }
   }
 
   async put(key: string, body: Buffer, options: PutOptions): Promise<PutResult> {
     const container = await this.connect();
+    const idle = this.idle();
     try {
       const r = await container.getBlockBlobClient(key).upload(body, body.length, {
+        abortSignal: idle.signal,
+        onProgress: () => idle.touch(),
         metadata: options.metadata,
         blobHTTPHeaders: { blobContentType: 'application/vnd.sqlite3' },
         conditions: options.ifMatch === null ? { ifNoneMatch: '*' } : { ifMatch: options.ifMatch },
@@ -111,27 +130,38 @@ export class AzureStore implements ObjectStore {
       if (x.statusCode === 412 || (x.statusCode === 409 && name === 'BlobAlreadyExists') || (options.ifMatch !== null && x.statusCode === 404 && name === 'BlobNotFound')) {
         return { status: 'conflict' };
       }
-      return this.fail(e, 'writing', key);
+      return this.fail(idle.why(e), 'writing', key);
+    } finally {
+      idle.done();
     }
   }
 
   async list(prefix: string): Promise<string[]> {
     const container = await this.connect();
     const keys: string[] = [];
+    const idle = this.idle();
     try {
-      for await (const b of container.listBlobsFlat({ prefix })) keys.push(b.name);
+      for await (const b of container.listBlobsFlat({ prefix, abortSignal: idle.signal })) {
+        keys.push(b.name);
+        idle.touch();
+      }
     } catch (e) {
-      return this.fail(e, 'reading', prefix);
+      return this.fail(idle.why(e), 'reading', prefix);
+    } finally {
+      idle.done();
     }
     return keys.sort();
   }
 
   async delete(key: string): Promise<void> {
     const container = await this.connect();
+    const idle = this.idle();
     try {
-      await container.getBlobClient(key).deleteIfExists();
+      await container.getBlobClient(key).deleteIfExists({ abortSignal: idle.signal });
     } catch (e) {
-      this.fail(e, 'writing', key);
+      this.fail(idle.why(e), 'writing', key);
+    } finally {
+      idle.done();
     }
   }
 }

@@ -4,11 +4,12 @@
 // never sees a partial file. A small journal (`.meta.pending.json`) makes the
 // two renames recoverable after a crash. See docs/storage.md.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { fsyncDir, fsyncFile } from '../files/durable.js';
-import { StoreError, type GetResult, type ObjectInfo, type ObjectStore, type PutOptions, type PutResult } from './types.js';
+import { ownedTag, processAlive, removeDeadTemps, SCOPE } from '../files/owned-temp.js';
+import { StoreError, type GetOptions, type GetResult, type ObjectInfo, type ObjectStore, type PutOptions, type PutResult } from './types.js';
 
 interface MetaFile {
   token: string;
@@ -21,6 +22,8 @@ interface LockOwner {
   id: string;
   pid: number;
   host: string;
+  /** Host and pid namespace (owned-temp.ts): pids are judged only within the same scope. Absent in older locks. */
+  scope?: string;
   createdAt: number;
 }
 
@@ -62,12 +65,12 @@ export class FileStore implements ObjectStore {
     return body ? { token: `sha256-${sha256(body)}`, size: body.length, metadata: {} } : null;
   }
 
-  async get(key: string, options: { ifNoneMatch?: string } = {}): Promise<GetResult> {
+  async get(key: string, options: GetOptions = {}): Promise<GetResult> {
     const p = this.paths(key);
     for (let attempt = 0; ; attempt++) {
       const meta = await readMeta(p.meta);
       if (meta && options.ifNoneMatch === meta.token) return { status: 'not-modified', info: infoOf(meta) };
-      const body = await readFile(p.file).catch((e: NodeJS.ErrnoException) => {
+      const body = await readChunked(p.file, options.onProgress).catch((e: NodeJS.ErrnoException) => {
         if (e.code === 'ENOENT') return undefined;
         throw new StoreError(`cannot read ${p.file}: ${e.message}`);
       });
@@ -93,8 +96,10 @@ export class FileStore implements ObjectStore {
   async put(key: string, body: Buffer, options: PutOptions): Promise<PutResult> {
     const p = this.paths(key);
     await mkdir(path.dirname(p.file), { recursive: true });
+    // Debris of writers that were killed here: their temp files and half-made locks (their process is gone).
+    removeDeadTemps(path.dirname(p.file), path.basename(p.file));
     const id = randomBytes(8).toString('hex');
-    const tmp = path.join(path.dirname(p.file), `.${path.basename(p.file)}.${id}.tmp`);
+    const tmp = path.join(path.dirname(p.file), `.${path.basename(p.file)}.${ownedTag()}.tmp`);
     const meta: MetaFile = { token: id, sha256: sha256(body), size: body.length, metadata: options.metadata };
     // The data is written and synced before taking the lock: the lock is held for renames only.
     await writeSynced(tmp, body);
@@ -146,13 +151,15 @@ export class FileStore implements ObjectStore {
   }
 
   private async withLock<T>(lock: string, fn: () => Promise<T>): Promise<T> {
-    const owner: LockOwner = { id: randomBytes(8).toString('hex'), pid: process.pid, host: hostname(), createdAt: Date.now() };
+    const owner: LockOwner = { id: randomBytes(8).toString('hex'), pid: process.pid, host: hostname(), scope: SCOPE, createdAt: Date.now() };
     const deadline = Date.now() + this.lockTimeoutMs;
+    const dir = path.dirname(lock);
+    const base = path.basename(lock);
     for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
       // The lock appears with its owner record in one step (a private directory renamed into place):
       // a writer killed between creating the lock and recording its owner would otherwise leave an
       // ownerless lock that blocks every writer until it is 30 s old.
-      const staged = path.join(path.dirname(lock), `.${path.basename(lock)}.${owner.id}.tmp`);
+      const staged = path.join(dir, `.${base}.${ownedTag()}.tmp`);
       try {
         await mkdir(staged);
         await writeFile(path.join(staged, 'owner.json'), JSON.stringify(owner));
@@ -163,10 +170,9 @@ export class FileStore implements ObjectStore {
         const code = (e as NodeJS.ErrnoException).code;
         if (code !== 'EEXIST' && code !== 'ENOTEMPTY') throw new StoreError(`cannot create lock ${lock}: ${(e as Error).message}`);
       }
-      if (await this.isStale(lock)) {
-        // Move it aside first so that only one process removes this particular stale lock.
-        const aside = `${lock}.stale.${owner.id}`;
-        await rename(lock, aside).then(() => rm(aside, { recursive: true, force: true }), () => undefined);
+      const stale = await this.staleOwner(lock);
+      if (stale) {
+        await this.takeOver(lock, stale);
         continue;
       }
       if (Date.now() > deadline) {
@@ -178,25 +184,68 @@ export class FileStore implements ObjectStore {
     try {
       return await fn();
     } finally {
-      const held = await readOwner(lock);
-      if (held?.id === owner.id) {
-        // Renamed away first: removing it in place would leave an empty directory for a moment,
-        // which a new owner's rename could replace and which this removal would then delete.
-        const released = path.join(path.dirname(lock), `.${path.basename(lock)}.${owner.id}.released`);
-        await rename(lock, released).then(() => rm(released, { recursive: true, force: true }), () => undefined);
+      // A contender that judged an older lock stale may have moved this owner record aside for a
+      // moment (takeOver) and is putting it back: look again briefly before concluding it is not ours.
+      for (let look = 0; look < 20; look++) {
+        const held = await readOwner(lock);
+        if (held?.id === owner.id) {
+          // Renamed away first: removing it in place would leave an empty directory for a moment,
+          // which a new owner's rename could replace and which this removal would then delete.
+          const released = path.join(dir, `.${base}.${ownedTag()}.released`);
+          await rename(lock, released).then(() => rm(released, { recursive: true, force: true }), () => undefined);
+          break;
+        }
+        if (held || !(await stat(lock).catch(() => undefined))) break;
+        await sleep(5);
       }
     }
   }
 
-  private async isStale(lock: string): Promise<boolean> {
+  /** The owner record of `lock` if the lock is abandoned (its owner is gone, or it is older than staleLockMs). */
+  private async staleOwner(lock: string): Promise<LockOwner | undefined> {
     const held = await readOwner(lock);
     if (!held) {
-      // Owner file not written yet (lock just taken) or lost in a crash: judge by the directory's age.
+      // No owner record: a contender died in the middle of a takeover (or the lock was made by hand).
+      // Judge by the folder's age; its mtime changed when the record was moved.
       const st = await stat(lock).catch(() => undefined);
-      return st !== undefined && Date.now() - st.mtimeMs > this.staleLockMs;
+      if (st === undefined || Date.now() - st.mtimeMs <= this.staleLockMs) return undefined;
+      // Give it an owner record that is stale at once, so that the takeover below has something to claim.
+      const record: LockOwner = { id: `ownerless-${randomBytes(8).toString('hex')}`, pid: 0, host: '', createdAt: 0 };
+      const wrote = await writeFile(path.join(lock, 'owner.json'), JSON.stringify(record), { flag: 'wx' }).then(
+        () => true,
+        () => false,
+      );
+      return wrote ? record : undefined;
     }
-    if (held.host === hostname() && !processAlive(held.pid)) return true;
-    return Date.now() - held.createdAt > this.staleLockMs;
+    const sameScope = held.scope !== undefined ? held.scope === SCOPE : held.host === hostname();
+    if (sameScope && held.pid > 0 && !processAlive(held.pid)) return held;
+    return Date.now() - held.createdAt > this.staleLockMs ? held : undefined;
+  }
+
+  /**
+   * Removes the abandoned lock of `stale`, if it is still that lock. Contenders that judge the same
+   * lock stale at the same time race here, and so do contenders whose judgement is out of date (the
+   * lock was taken over and taken again meanwhile). The claim is a rename of the owner record inside
+   * the lock: it exists once, so exactly one contender moves it. The winner checks that the record it
+   * moved is the stale one; then nobody else can claim this lock (it has no record now, and its
+   * folder has just been modified), and it removes it. A contender that moved a live owner's record
+   * puts it back untouched.
+   */
+  private async takeOver(lock: string, stale: LockOwner): Promise<void> {
+    const record = path.join(lock, 'owner.json');
+    const claim = path.join(lock, `claim.${randomBytes(8).toString('hex')}.json`);
+    try {
+      await rename(record, claim);
+    } catch {
+      return; // another contender claimed it first, or the lock is gone
+    }
+    const moved = await readOwnerFile(claim);
+    if (moved?.id !== stale.id) {
+      await rename(claim, record).catch(() => undefined);
+      return;
+    }
+    const aside = path.join(path.dirname(lock), `.${path.basename(lock)}.${ownedTag()}.stale`);
+    await rename(lock, aside).then(() => rm(aside, { recursive: true, force: true }), () => undefined);
   }
 }
 
@@ -214,19 +263,43 @@ async function readMeta(file: string): Promise<MetaFile | undefined> {
 }
 
 async function readOwner(lock: string): Promise<LockOwner | undefined> {
+  return readOwnerFile(path.join(lock, 'owner.json'));
+}
+
+async function readOwnerFile(file: string): Promise<LockOwner | undefined> {
   try {
-    return JSON.parse(await readFile(path.join(lock, 'owner.json'), 'utf8')) as LockOwner;
+    return JSON.parse(await readFile(file, 'utf8')) as LockOwner;
   } catch {
     return undefined;
   }
 }
 
-function processAlive(pid: number): boolean {
+/** The whole file, read in 1 MiB steps so that progress can be reported; one open file, so a rename meanwhile does not mix versions. */
+async function readChunked(file: string, onProgress?: GetOptions['onProgress']): Promise<Buffer> {
+  if (!onProgress) return readFile(file);
+  const STEP = 1 << 20;
+  const fh = await open(file, 'r');
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    const total = (await fh.stat()).size;
+    let buf = Buffer.allocUnsafe(total);
+    let received = 0;
+    for (;;) {
+      let n: number;
+      if (received < buf.length) {
+        n = (await fh.read(buf, received, Math.min(STEP, buf.length - received), received)).bytesRead;
+      } else {
+        // Longer than when it was opened (written in place by hand): keep reading to the end, as readFile does.
+        const extra = Buffer.allocUnsafe(STEP);
+        n = (await fh.read(extra, 0, STEP, received)).bytesRead;
+        if (n > 0) buf = Buffer.concat([buf.subarray(0, received), extra.subarray(0, n)]);
+      }
+      if (n === 0) break;
+      received += n;
+      onProgress(received, total);
+    }
+    return received === buf.length ? buf : buf.subarray(0, received);
+  } finally {
+    await fh.close();
   }
 }
 

@@ -3,12 +3,14 @@
 // Credentials come from Application Default Credentials; STORAGE_EMULATOR_HOST
 // points the client at an emulator.
 import type { Bucket } from '@google-cloud/storage';
-import { requestTimeoutMs } from './timeouts.js';
-import { AmbiguousStoreError, StoreError, type GetResult, type ObjectInfo, type ObjectStore, type PutOptions, type PutResult } from './types.js';
+import { idleAbort, parseRetryAfter, requestTimeoutMs } from './timeouts.js';
+import { readBody } from './body.js';
+import { AmbiguousStoreError, StoreError, type GetOptions, type GetResult, type ObjectInfo, type ObjectStore, type PutOptions, type PutResult } from './types.js';
 
 interface GcsError {
   code?: number | string;
   message?: string;
+  response?: { headers?: Record<string, string | undefined> };
 }
 
 export class GcsStore implements ObjectStore {
@@ -38,7 +40,7 @@ export class GcsStore implements ObjectStore {
       throw new StoreError(`no Google Cloud credentials found for gs://${this.bucket}: set GOOGLE_APPLICATION_CREDENTIALS or run gcloud auth application-default login`);
     }
     if (code === 404) throw new StoreError(`bucket "${this.bucket}" does not exist`);
-    throw new AmbiguousStoreError(`${what} gs://${this.bucket}/${key} failed${code ? ` (HTTP ${code})` : ''}: ${x?.message ?? String(e)}`, e);
+    throw new AmbiguousStoreError(`${what} gs://${this.bucket}/${key} failed${code ? ` (HTTP ${code})` : ''}: ${x?.message ?? String(e)}`, e, { retryAfterMs: parseRetryAfter(x?.response?.headers?.['retry-after']) });
   }
 
   async head(key: string): Promise<ObjectInfo | null> {
@@ -53,14 +55,31 @@ export class GcsStore implements ObjectStore {
     }
   }
 
-  async get(key: string, options: { ifNoneMatch?: string } = {}): Promise<GetResult> {
+  async get(key: string, options: GetOptions = {}): Promise<GetResult> {
     const info = await this.head(key);
     if (!info) return { status: 'absent' };
     if (options.ifNoneMatch === info.token) return { status: 'not-modified', info };
     const bucket = await this.connect();
     try {
       // Pin the generation just read so body and metadata belong together.
-      const [body] = await bucket.file(key, { generation: Number(info.token) }).download({ validation: false });
+      const file = bucket.file(key, { generation: Number(info.token) });
+      // download() is createReadStream() collected into a Buffer; read the same stream ourselves to report progress,
+      // and to time it out: the client's `timeout` covers the JSON API calls, not this media download (a body
+      // that stalls midway would hang for ever), so it gets an inactivity timeout of its own.
+      const stream = file.createReadStream({ validation: false });
+      const idle = idleAbort(requestTimeoutMs());
+      idle.signal.addEventListener('abort', () => stream.destroy(idle.signal.reason as Error), { once: true });
+      let body: Buffer;
+      try {
+        body = await readBody(stream, info.size, (received, total) => {
+          idle.touch();
+          options.onProgress?.(received, total);
+        });
+      } catch (e) {
+        throw idle.why(e);
+      } finally {
+        idle.done();
+      }
       return { status: 'ok', info: { ...info, size: body.length }, body };
     } catch (e) {
       if (Number((e as GcsError).code) === 404) return this.get(key, options); // replaced meanwhile: read the new one

@@ -10,6 +10,7 @@ import { compileCatalog, type BuildInfo } from '../catalog/compile.js';
 import type { ObservationRow } from '../catalog/observations.js';
 import { CatalogError, openCatalog } from '../catalog/open.js';
 import { readModel, readObservations } from '../catalog/read-model.js';
+import { ownedTag, removeDeadTempDirs } from '../files/owned-temp.js';
 import type { Model } from '../spec/model.js';
 import type { StoreTarget } from './open.js';
 import { AmbiguousStoreError, META, StoreError, type ObjectInfo } from './types.js';
@@ -30,6 +31,23 @@ export function retryPolicy(env: NodeJS.ProcessEnv = process.env): RetryPolicy {
 /** Full jitter: a random delay up to base·2^attempt, capped. */
 export function backoffMs(attempt: number, p: RetryPolicy): number {
   return Math.random() * Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** attempt);
+}
+
+/**
+ * The wait before retrying after `e`: the jittered backoff, but at least the
+ * server's Retry-After when it sent one — capped at the policy's largest delay
+ * (METAFUSE_RETRY_MAX_MS), so that a server asking for minutes cannot stall a
+ * pipeline; the attempt limit still applies.
+ */
+export function retryDelayMs(attempt: number, p: RetryPolicy, e?: unknown): number {
+  const backoff = backoffMs(attempt, p);
+  const hint = e instanceof AmbiguousStoreError ? e.retryAfterMs : undefined;
+  return hint === undefined ? backoff : Math.max(backoff, Math.min(hint, p.maxDelayMs));
+}
+
+/** The final error of a retry loop: what failed, after how many attempts, and what raises the limit. */
+function gaveUp(e: AmbiguousStoreError, attempts: number): AmbiguousStoreError {
+  return new AmbiguousStoreError(`${e.message} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}; METAFUSE_MAX_ATTEMPTS raises the number of attempts, METAFUSE_TIMEOUT_MS the timeout of each request)`, e.cause, { attempts });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -69,9 +87,17 @@ export interface ProtocolHooks {
 }
 
 export async function readRemote(target: StoreTarget, policy: RetryPolicy = retryPolicy()): Promise<RemoteCatalog> {
-  const got = await withReadRetries(() => target.store.get(target.key), policy);
+  const got = await withReadRetries(async () => {
+    const r = await target.store.get(target.key);
+    // A body cut short (or of another write than its metadata) is read again, never built upon.
+    const expected = r.status === 'ok' ? r.info.metadata[META.sha256] : undefined;
+    if (r.status === 'ok' && expected && createHash('sha256').update(r.body).digest('hex') !== expected) {
+      throw new AmbiguousStoreError(`reading ${target.url}: the body (${r.body.length} bytes) does not match the sha256 in its metadata`);
+    }
+    return r;
+  }, policy);
   if (got.status !== 'ok') return { info: null, model: null, observations: [], version: 0, sourceCommit: null, commitTime: null, builtAt: null };
-  const dir = mkdtempSync(path.join(tmpdir(), 'metafuse-remote-'));
+  const dir = mkdtempSync(path.join(tmpdir(), `metafuse-remote-${ownedTag()}-`));
   try {
     const file = path.join(dir, 'remote.db');
     writeFileSync(file, got.body);
@@ -109,8 +135,9 @@ export async function withReadRetries<T>(fn: () => Promise<T>, policy: RetryPoli
     try {
       return await fn();
     } catch (e) {
-      if (!(e instanceof AmbiguousStoreError) || attempt + 1 >= policy.maxAttempts) throw e;
-      await sleep(backoffMs(attempt, policy));
+      if (!(e instanceof AmbiguousStoreError)) throw e;
+      if (attempt + 1 >= policy.maxAttempts) throw e.attempts ? e : gaveUp(e, attempt + 1);
+      await sleep(retryDelayMs(attempt, policy, e));
     }
   }
 }
@@ -123,7 +150,11 @@ export async function conditionalUpdate(
   hooks: ProtocolHooks = {},
 ): Promise<WriteOutcome> {
   let conflicts = 0;
-  const work = mkdtempSync(path.join(tmpdir(), 'metafuse-write-'));
+  /** Why the last attempt's write failed, when it was an error rather than a conflict. */
+  let failure: AmbiguousStoreError | undefined;
+  // Work folders name their process; those of killed writers are removed here.
+  for (const prefix of ['metafuse-write-', 'metafuse-remote-']) removeDeadTempDirs(tmpdir(), prefix);
+  const work = mkdtempSync(path.join(tmpdir(), `metafuse-write-${ownedTag()}-`));
   try {
     for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
       const remote = await readRemote(target, policy);
@@ -144,26 +175,35 @@ export async function conditionalUpdate(
         [META.commitTime]: decision.build.commitTime ?? '',
       };
       await hooks.beforeWrite?.();
-      let outcome: 'ok' | 'conflict';
+      let outcome: 'ok' | 'conflict' | 'failed';
+      failure = undefined;
       try {
         outcome = (await target.store.put(target.key, body, { ifMatch: remote.info?.token ?? null, metadata })).status;
       } catch (e) {
         if (!(e instanceof AmbiguousStoreError)) throw e;
-        // The write may have happened: the object's own checksum says whether it is ours.
+        failure = e;
+        // Wait first (the server may have asked for it with Retry-After), then ask whether the write
+        // happened: the object's own checksum says whether it is ours.
+        await sleep(retryDelayMs(attempt, policy, e));
         const now = await withReadRetries(() => target.store.head(target.key), policy).catch(() => null);
-        outcome = now?.metadata[META.sha256] === sha256 ? 'ok' : 'conflict';
-        if (outcome === 'conflict') hooks.onRetry?.(attempt, e.message);
+        outcome = now?.metadata[META.sha256] === sha256 ? 'ok' : 'failed';
+        if (outcome === 'failed') hooks.onRetry?.(attempt, e.message);
       }
       if (outcome === 'ok') {
         await hooks.afterWrite?.(body, version, metadata);
         return { status: 'written', message: `version ${version}`, version, attempts: attempt, conflicts, sha256 };
       }
+      // A write that did not land counts as a conflict (docs/storage.md), whether refused (412) or failed.
       conflicts++;
-      hooks.onRetry?.(attempt, 'the remote catalog changed since it was read');
-      if (attempt < policy.maxAttempts) await sleep(backoffMs(attempt, policy));
+      if (outcome === 'conflict') {
+        hooks.onRetry?.(attempt, 'the remote catalog changed since it was read');
+        if (attempt < policy.maxAttempts) await sleep(backoffMs(attempt, policy));
+      }
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+  // The last attempt failed with an error (5xx, reset, timeout), not a conflict: say so (exit 1, not 4).
+  if (failure) throw gaveUp(failure, policy.maxAttempts);
   throw new ConflictError(`${target.url} kept changing: the write still conflicted after ${policy.maxAttempts} attempts (METAFUSE_MAX_ATTEMPTS raises the limit)`);
 }

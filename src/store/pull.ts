@@ -8,7 +8,7 @@ import { CatalogError, openCatalog } from '../catalog/open.js';
 import { replaceAtomically } from '../files/durable.js';
 import type { StoreTarget } from './open.js';
 import { retryPolicy, withReadRetries, type RetryPolicy } from './protocol.js';
-import { META, StoreError } from './types.js';
+import { META, StoreError, type GetOptions } from './types.js';
 
 export interface PullOutcome {
   /** The local catalog file. */
@@ -46,7 +46,15 @@ function readEntry(file: string): CacheEntry | undefined {
   }
 }
 
-export async function pull(target: StoreTarget, options: { out?: string; policy?: RetryPolicy } = {}): Promise<PullOutcome> {
+export interface PullOptions {
+  /** Also copy the catalog to this file (atomically). */
+  out?: string;
+  policy?: RetryPolicy;
+  /** Called as the body arrives (not for a not-modified answer); counts restart at 0 when a read is retried. */
+  onProgress?: GetOptions['onProgress'];
+}
+
+export async function pull(target: StoreTarget, options: PullOptions = {}): Promise<PullOutcome> {
   const policy = options.policy ?? retryPolicy();
   const cached = cachePath(target.url);
   mkdirSync(path.dirname(cached), { recursive: true });
@@ -58,7 +66,7 @@ export async function pull(target: StoreTarget, options: { out?: string; policy?
   let status: PullOutcome['status'] = 'not-modified';
   let version = entry?.version ?? 0;
   for (let attempt = 0; ; attempt++) {
-    const got = await withReadRetries(() => target.store.get(target.key, valid ? { ifNoneMatch: entry.token } : {}), policy);
+    const got = await withReadRetries(() => target.store.get(target.key, { ...(valid ? { ifNoneMatch: entry.token } : {}), onProgress: options.onProgress }), policy);
     if (got.status === 'absent') throw new StoreError(`no catalog at ${target.url} (publish one first with "metafuse publish")`);
     if (got.status === 'not-modified') break;
     const sha = createHash('sha256').update(got.body).digest('hex');

@@ -3,8 +3,9 @@
 // Credentials, region and endpoint come from the SDK's standard chain
 // (AWS_PROFILE, AWS_ACCESS_KEY_ID, roles, AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_S3, ...).
 import type { S3Client } from '@aws-sdk/client-s3';
-import { AmbiguousStoreError, StoreError, type GetResult, type ObjectInfo, type ObjectStore, type PutOptions, type PutResult } from './types.js';
-import { requestTimeoutMs } from './timeouts.js';
+import { readBody } from './body.js';
+import { AmbiguousStoreError, StoreError, type GetOptions, type GetResult, type ObjectInfo, type ObjectStore, type PutOptions, type PutResult } from './types.js';
+import { parseRetryAfter, requestTimeoutMs } from './timeouts.js';
 
 type S3Module = typeof import('@aws-sdk/client-s3');
 
@@ -13,7 +14,7 @@ interface SdkError {
   Code?: string;
   message?: string;
   $metadata?: { httpStatusCode?: number };
-  $response?: { statusCode?: number };
+  $response?: { statusCode?: number; headers?: Record<string, string | undefined> };
   code?: string;
 }
 
@@ -69,7 +70,10 @@ export class S3Store implements ObjectStore {
         responseChecksumValidation: 'WHEN_REQUIRED',
         // MetaFuse retries writes itself (after reading back), so the SDK must not repeat a conditional PUT.
         maxAttempts: 1,
-        requestHandler: { connectionTimeout: Math.min(timeout, 10_000), requestTimeout: timeout },
+        // The timeout is one of inactivity (socketTimeout): no answer, or a body that stalls midway, for that long.
+        // (This SDK's requestTimeout only logs a warning unless throwOnRequestTimeout is set, and it would also
+        // cut a large upload that is making progress.)
+        requestHandler: { connectionTimeout: Math.min(timeout, 10_000), socketTimeout: timeout },
       });
       return { s3, mod };
     })());
@@ -87,7 +91,8 @@ export class S3Store implements ObjectStore {
     }
     if (name === 'NoSuchBucket') throw new StoreError(`bucket "${this.bucket}" does not exist (or is in another region/endpoint)`);
     if (name === 'Region' || /region/i.test((e as SdkError)?.message ?? '')) throw new StoreError(`S3 needs a region: set AWS_REGION (${(e as SdkError).message ?? ''})`);
-    throw new AmbiguousStoreError(`${what} s3://${this.bucket}/${key} failed: ${name || 'error'}${code ? ` (HTTP ${code})` : ''}: ${(e as SdkError)?.message ?? String(e)}`, e);
+    const retryAfterMs = parseRetryAfter((e as SdkError)?.$response?.headers?.['retry-after']);
+    throw new AmbiguousStoreError(`${what} s3://${this.bucket}/${key} failed: ${name || 'error'}${code ? ` (HTTP ${code})` : ''}: ${(e as SdkError)?.message ?? String(e)}`, e, { retryAfterMs });
   }
 
   async head(key: string): Promise<ObjectInfo | null> {
@@ -101,11 +106,14 @@ export class S3Store implements ObjectStore {
     }
   }
 
-  async get(key: string, options: { ifNoneMatch?: string } = {}): Promise<GetResult> {
+  async get(key: string, options: GetOptions = {}): Promise<GetResult> {
     const { s3, mod } = await this.connect();
     try {
       const r = await s3.send(new mod.GetObjectCommand({ Bucket: this.bucket, Key: key, ...(options.ifNoneMatch ? { IfNoneMatch: options.ifNoneMatch } : {}) }));
-      const body = Buffer.from(await r.Body!.transformToByteArray());
+      // In Node the Body is the response stream (an async iterable): read it chunk by chunk to report progress.
+      const body = options.onProgress
+        ? await readBody(r.Body as unknown as AsyncIterable<Uint8Array>, r.ContentLength, options.onProgress)
+        : Buffer.from(await r.Body!.transformToByteArray());
       return { status: 'ok', info: { token: r.ETag ?? '', size: body.length, metadata: metadataOf(r.Metadata) }, body };
     } catch (e) {
       if (status(e) === 304) {

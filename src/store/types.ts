@@ -23,12 +23,22 @@ export interface PutOptions {
   metadata: Record<string, string>;
 }
 
+export interface GetOptions {
+  /** A current object (same token) answers not-modified without its body. */
+  ifNoneMatch?: string;
+  /**
+   * Called as the body arrives: bytes received so far and the object's size when known.
+   * Counts restart from 0 if an adapter reads the body again. Not called for absent or not-modified.
+   */
+  onProgress?: (received: number, total: number | undefined) => void;
+}
+
 export interface ObjectStore {
   /** For messages: the scheme and bucket, e.g. "s3://bucket". Never holds credentials. */
   readonly name: string;
   head(key: string): Promise<ObjectInfo | null>;
   /** With ifNoneMatch, a current object answers not-modified without its body. */
-  get(key: string, options?: { ifNoneMatch?: string }): Promise<GetResult>;
+  get(key: string, options?: GetOptions): Promise<GetResult>;
   /** Conditional write: 'conflict' when the token no longer matches (or the object exists for ifMatch null). */
   put(key: string, body: Buffer, options: PutOptions): Promise<PutResult>;
   /** Keys under a prefix. */
@@ -42,8 +52,14 @@ export interface ObjectStore {
  * reading the object back.
  */
 export class AmbiguousStoreError extends Error {
-  constructor(message: string, override readonly cause?: unknown) {
+  /** The server's Retry-After (HTTP 429/503 and friends), in milliseconds, when it sent one. */
+  readonly retryAfterMs?: number;
+  /** How many attempts were made before giving up (set by the retry loops). */
+  readonly attempts?: number;
+  constructor(message: string, override readonly cause?: unknown, extra: { retryAfterMs?: number; attempts?: number } = {}) {
     super(message);
+    if (extra.retryAfterMs !== undefined) this.retryAfterMs = extra.retryAfterMs;
+    if (extra.attempts !== undefined) this.attempts = extra.attempts;
   }
 }
 

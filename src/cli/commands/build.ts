@@ -12,7 +12,6 @@ import { DEFAULT_SPECS, incremental } from './validate.js';
 
 export const buildCommand: Command = {
   name: 'build',
-  summary: 'validate the specs, then compile the SQLite catalog file',
   usage: 'metafuse build [--specs DIR] [--out FILE]',
   help: `Options:
   --specs DIR   specs directory (default: ${DEFAULT_SPECS})

@@ -4,7 +4,7 @@ import { loadSide, SourceError } from '../../diff/sources.js';
 import type { ParseCache } from '../../spec/index.js';
 import { summaryLine } from '../../spec/report.js';
 import { openStoreTarget } from '../../store/open.js';
-import { pull } from '../../store/pull.js';
+import { pullWithProgress } from '../progress.js';
 import { withStoreErrors } from '../store-errors.js';
 import { choiceOption, CommandError, EXIT, stringOption, type Command } from '../command.js';
 import { paint } from '../io.js';
@@ -14,7 +14,6 @@ const FORMATS = ['text', 'markdown', 'json'] as const;
 
 export const diffCommand: Command = {
   name: 'diff',
-  summary: 'what changes between two versions of the catalog, and what it breaks downstream',
   usage: 'metafuse diff --base X [--head Y] [--specs DIR] [--format text|markdown|json] [--fail-on-breaking]',
   help: `X and Y are each a specs directory, a catalog file, a store URL, or git:<ref> (the specs
 directory at that commit, read from git without touching the working tree).
@@ -49,7 +48,7 @@ Examples:
     const headRef = stringOption(args, 'head') ?? specsDir;
     let base, head;
     try {
-      const pullUrl = async (url: string) => (await withStoreErrors(async () => pull(await openStoreTarget(url)))).path;
+      const pullUrl = async (url: string) => (await withStoreErrors(async () => pullWithProgress(io, await openStoreTarget(url), { quiet: format === 'json' }))).path;
       // Head first: the base then reuses the parsing of every file the two share.
       const cache: ParseCache = new Map();
       head = await loadSide(headRef, { specsDir, pullUrl, cache });

@@ -6,7 +6,6 @@ import { json, keyValues, table } from '../table.js';
 
 export const glossaryCommand: Command = {
   name: 'glossary',
-  summary: 'glossary terms, or one term with its links',
   usage: 'metafuse glossary [TERM] [--json]',
   help: `Without TERM, lists every term. With TERM (an id, or a name), shows its
 definition, parent, children, related terms and the datasets and fields that use it.
@@ -16,7 +15,7 @@ ${CATALOG_HELP}`,
   options: CATALOG_OPTIONS,
   positionals: [0, 1],
   async run(args, io) {
-    return withCatalog(args, (cat) => {
+    return withCatalog(args, io, (cat) => {
       const id = args.positionals[0];
       if (id === undefined) {
         const g = glossary(cat);

@@ -9,7 +9,6 @@ const FORMATS = ['text', 'json', 'mermaid'] as const;
 
 export const lineageCommand: Command = {
   name: 'lineage',
-  summary: 'upstream and downstream lineage of a dataset',
   usage: 'metafuse lineage NAME [--direction up|down|both] [--depth N] [--columns] [--format text|json|mermaid]',
   help: `Options:
   --direction D   up (sources), down (consumers) or both (default)
@@ -27,7 +26,7 @@ downstream; an edge goes from the upstream dataset to the downstream one.`,
     const direction = choiceOption<Direction>(args, 'direction', ['up', 'down', 'both'], 'both');
     const depth = intOption(args, 'depth', MAX_LINEAGE_DEPTH, 0, MAX_LINEAGE_DEPTH);
     const format = args.values.json ? 'json' : choiceOption(args, 'format', FORMATS, 'text');
-    return withCatalog(args, (cat) => {
+    return withCatalog(args, io, (cat) => {
       const g = lineage(cat, args.positionals[0]!, direction, depth, args.values.columns === true);
       if (format === 'json') io.out(json(g));
       else if (format === 'mermaid') io.out(mermaid(g));

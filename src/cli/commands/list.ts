@@ -5,7 +5,6 @@ import { json, table } from '../table.js';
 
 export const listCommand: Command = {
   name: 'list',
-  summary: 'list datasets, optionally filtered',
   usage: 'metafuse list [--tenant T] [--domain D] [--tag X] [--owner O] [--term ID] [--limit N]',
   help: `Options:
   --tenant T   only this tenant
@@ -27,7 +26,7 @@ ${CATALOG_HELP}`,
   positionals: [0, 0],
   async run(args, io) {
     const limit = intOption(args, 'limit', -1, 1);
-    return withCatalog(args, (cat) => {
+    return withCatalog(args, io, (cat) => {
       const result = listDatasets(cat, {
         tenant: stringOption(args, 'tenant'),
         domain: stringOption(args, 'domain'),

@@ -12,7 +12,6 @@ import { DEFAULT_SPECS } from './validate.js';
 
 export const publishCommand: Command = {
   name: 'publish',
-  summary: 'build and upload the catalog with a version-conditional write',
   usage: 'metafuse publish [--specs DIR | --catalog FILE] [--to URL] [--keep-history N]',
   help: `Reads the remote catalog and its version token, builds the new catalog (the
 remote's run-time observations carried over, version = remote + 1), and writes it
@@ -63,7 +62,7 @@ Credentials come from each cloud SDK's standard chain; docs/storage.md has the d
     return withStoreErrors(async () => {
       const target = await openStoreTarget(to);
       const outcome = await publish(target, { ...options, keepHistory: keep }, undefined, {
-        onRetry: (attempt, why) => io.err(`attempt ${attempt} conflicted (${why}); retrying\n`),
+        onRetry: (attempt, why) => io.err(`attempt ${attempt} failed (${why}); retrying\n`),
       });
       if (outcome.status === 'written') {
         io.err(paint(io, 'green', `published ${target.url}`) + `: version ${outcome.version} (${outcome.attempts} attempt${outcome.attempts === 1 ? '' : 's'}, ${outcome.conflicts} conflict${outcome.conflicts === 1 ? '' : 's'})\n`);

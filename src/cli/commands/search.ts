@@ -5,7 +5,6 @@ import { json, table } from '../table.js';
 
 export const searchCommand: Command = {
   name: 'search',
-  summary: 'ranked full-text search over datasets',
   usage: 'metafuse search QUERY [--limit N] [--json]',
   help: `Searches names, descriptions, domains, owners, tags, glossary terms (with
 synonyms), field names and field descriptions; the name weighs most.
@@ -21,7 +20,7 @@ ${CATALOG_HELP}`,
   positionals: [1, 1],
   async run(args, io) {
     const limit = intOption(args, 'limit', 20, 1, 1000);
-    return withCatalog(args, (cat) => {
+    return withCatalog(args, io, (cat) => {
       const result = searchDatasets(cat, args.positionals[0]!, limit);
       if (args.values.json) {
         io.out(json({ query: result.query, results: result.results.map(({ name, tenant, domain, description, score, owner, matched, tags }) => ({ name, tenant, domain, description, score, owner, matched, tags })) }));

@@ -6,7 +6,6 @@ import { json, keyValues, table } from '../table.js';
 
 export const showCommand: Command = {
   name: 'show',
-  summary: 'one dataset: fields, tags, terms, lineage both ways, observations',
   usage: 'metafuse show NAME [--json]',
   help: `NAME is "name" (the default tenant, or a name unique across tenants) or "tenant/name".
 
@@ -15,7 +14,7 @@ ${CATALOG_HELP}`,
   options: CATALOG_OPTIONS,
   positionals: [1, 1],
   async run(args, io) {
-    return withCatalog(args, (cat) => {
+    return withCatalog(args, io, (cat) => {
       const d = showDataset(cat, args.positionals[0]!);
       if (args.values.json) {
         // Field `depth`, `from` and the dataset extras extend PRODUCT.md's shape; the documented keys come first.

@@ -5,13 +5,12 @@ import { json, keyValues } from '../table.js';
 
 export const statsCommand: Command = {
   name: 'stats',
-  summary: 'counts and catalog metadata',
   usage: 'metafuse stats [--json]',
   help: `Options:\n${CATALOG_HELP}`,
   options: CATALOG_OPTIONS,
   positionals: [0, 0],
   async run(args, io) {
-    return withCatalog(args, (cat) => {
+    return withCatalog(args, io, (cat) => {
       const s = stats(cat);
       if (args.values.json) {
         io.out(json(s));

@@ -8,7 +8,6 @@ export const DEFAULT_SPECS = 'catalog-specs';
 
 export const validateCommand: Command = {
   name: 'validate',
-  summary: 'check the specs and print diagnostics',
   usage: 'metafuse validate [--specs DIR] [--format text|json|github]',
   help: `Options:
   --specs DIR       specs directory (default: ${DEFAULT_SPECS})
