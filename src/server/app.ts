@@ -23,6 +23,8 @@ export interface AppOptions {
 }
 
 const MAX_URL_LENGTH = 4096;
+/** No request needs a body; a small one is ignored, a larger one is refused unread. */
+export const MAX_BODY_BYTES = 16 * 1024;
 const API = '/api/v1';
 
 type Handler = (cat: Catalog, q: URLSearchParams, params: string[]) => unknown;
@@ -87,6 +89,9 @@ export function createApp(o: AppOptions): Server {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       o.log?.(`${req.method} ${(req.url ?? '').slice(0, 200)} ${res.statusCode} ${ms.toFixed(1)}ms`);
     });
+    // A body of unknown length (chunked) or over the limit is never read: the answer
+    // closes the connection instead of draining whatever the client keeps sending.
+    if (req.headers['transfer-encoding'] !== undefined || declaredBody(req) > MAX_BODY_BYTES) res.setHeader('Connection', 'close');
     try {
       handle(req, res);
     } catch (e) {
@@ -107,6 +112,7 @@ export function createApp(o: AppOptions): Server {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       throw new HttpError(405, 'method-not-allowed', 'only GET and HEAD are allowed: the API is read-only', { Allow: 'GET, HEAD' });
     }
+    if (declaredBody(req) > MAX_BODY_BYTES) throw new HttpError(413, 'payload-too-large', `requests have no body; one of more than ${MAX_BODY_BYTES} bytes is refused`);
     let url: URL;
     try {
       url = new URL(rawUrl, 'http://localhost');
@@ -166,6 +172,12 @@ export function createApp(o: AppOptions): Server {
   server.keepAliveTimeout = 5_000;
   server.timeout = 30_000;
   return server;
+}
+
+/** The Content-Length a request declares (0 without one; Node rejects malformed values). */
+function declaredBody(req: IncomingMessage): number {
+  const v = req.headers['content-length'];
+  return v === undefined ? 0 : Number(v);
 }
 
 function internal(e: unknown, o: AppOptions): HttpError {

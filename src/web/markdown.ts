@@ -27,6 +27,18 @@ md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
 md.renderer.rules.table_open = () => '<div class="md-table"><table>\n';
 md.renderer.rules.table_close = () => '</table></div>\n';
 
+// Column alignment (|:-|-:|) as a class rather than markdown-it's style="text-align:…":
+// the page's Content-Security-Policy applies no inline style attributes.
+for (const rule of ['th_open', 'td_open'] as const) {
+  md.renderer.rules[rule] = (tokens, idx, options, _env, self) => {
+    const token = tokens[idx]!;
+    const align = /^text-align:(left|center|right)$/.exec(String(token.attrGet('style') ?? ''))?.[1];
+    token.attrs = token.attrs?.filter(([name]) => name !== 'style') ?? null;
+    if (align) token.attrJoin('class', `align-${align}`);
+    return self.renderToken(tokens, idx, options);
+  };
+}
+
 /** Block Markdown → HTML that is safe to insert. */
 export function renderMarkdown(text: string): string {
   return md.render(text);

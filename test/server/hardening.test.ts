@@ -5,7 +5,7 @@
 // only after `npm run build:web`.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/server/app.js';
 import { CatalogSource } from '../../src/server/catalog-source.js';
@@ -274,6 +274,50 @@ describe('request bodies', () => {
   it('a GET with a body is answered without reading it as anything', async () => {
     const reply = await rawExchange(base, `GET /api/v1/stats HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello`);
     expect(reply).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
+  /** Opens a raw socket, writes `head`, and collects the reply until the server closes the socket. */
+  function streamTo(head: string): { sock: Socket; reply: () => string; closed: Promise<number> } {
+    const url = new URL(base);
+    const sock = connect(Number(url.port), url.hostname);
+    sock.on('error', () => undefined);
+    let reply = '';
+    sock.on('data', (c: Buffer) => (reply += c.toString('latin1')));
+    const started = Date.now();
+    const closed = new Promise<number>((resolve) => sock.on('close', () => resolve(Date.now() - started)));
+    sock.write(head);
+    return { sock, reply: () => reply, closed };
+  }
+
+  it('a body declared over 16 KiB is a 413 and the connection is closed without waiting for the body', async () => {
+    const { reply, closed } = streamTo('GET /api/v1/stats HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n');
+    const ms = await closed;
+    expect(reply()).toMatch(/^HTTP\/1\.1 413 /);
+    expect(reply()).toMatch(/\r\nConnection: close\r\n/i);
+    expect(reply()).toContain('"payload-too-large"');
+    expect(ms).toBeLessThan(3_000);
+  });
+
+  it('a chunked body that never ends is not read: the answer closes the connection at once', async () => {
+    const { sock, reply, closed } = streamTo('GET /api/v1/stats HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n');
+    let sent = 0;
+    const chunk = `400\r\n${'z'.repeat(0x400)}\r\n`;
+    const pump = setInterval(() => {
+      if (!sock.destroyed) sent += sock.write(chunk) ? chunk.length : 0;
+    }, 5);
+    const ms = await closed;
+    clearInterval(pump);
+    expect(reply()).toMatch(/^HTTP\/1\.1 200 /);
+    expect(reply()).toMatch(/\r\nConnection: close\r\n/i);
+    // Without the close the server drained the body until requestTimeout (30 s).
+    expect(ms).toBeLessThan(3_000);
+    expect(sent).toBeLessThan(10 * 1024 * 1024);
+  });
+
+  it('a small body is ignored and the keep-alive connection goes on', async () => {
+    const reply = await rawExchange(base, `GET /api/v1/stats HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhelloGET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    expect(reply.match(/HTTP\/1\.1 200 /g)).toHaveLength(2);
+    expect(reply).toContain('"status":"ok"');
   });
 
   it('a POST with a large body is a 405 and the connection is not left hanging', async () => {

@@ -1,10 +1,11 @@
 // HTTP behaviour of `metafuse serve`: conditional requests, compression, CORS,
 // the bearer token, security headers, HEAD and X-Catalog-Version, on real
 // servers on loopback over the example catalog.
+import { createHash } from 'node:crypto';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../catalog/support.js';
-import { api, errorCode, exampleCatalog, expectStatus, FAKE_INDEX, request, serve, type Served } from './support.js';
+import { api, errorCode, exampleCatalog, expectStatus, FAKE_INDEX, rawExchange, request, serve, type Served } from './support.js';
 
 let file: string;
 const servers: Served[] = [];
@@ -220,9 +221,26 @@ describe('security headers, HEAD and X-Catalog-Version', () => {
     if (String(r.headers['content-type']).startsWith('text/html')) expect(r.headers['content-security-policy']).toContain("script-src 'self'");
   });
 
-  it('405 and 414 carry them too', async () => {
+  it('405, 413 and 414 carry them too', async () => {
     expect((await api(base, '/api/v1/stats', { method: 'POST' })).headers).toMatchObject(SECURITY);
     expect((await api(base, `/api/v1/search?q=${'x'.repeat(5000)}`)).headers).toMatchObject(SECURITY);
+    const big = await rawExchange(base, 'GET /api/v1/stats HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n');
+    expect(big).toMatch(/^HTTP\/1\.1 413 /);
+    for (const [h, v] of Object.entries(SECURITY)) expect(big.toLowerCase()).toContain(`\r\n${h}: ${v.toLowerCase()}\r\n`);
+  });
+
+  it('the page policy is strict: no unsafe-inline or unsafe-eval, no data: or remote sources, one hashed inline style (cytoscape\'s)', async () => {
+    const csp = String((await request(base, '/')).headers['content-security-policy']);
+    const directives = new Map(csp.split(/;\s*/).map((d) => [d.split(' ')[0]!, d.split(' ').slice(1)]));
+    expect(directives.get('default-src')).toEqual(["'self'"]);
+    expect(directives.get('script-src')).toEqual(["'self'"]);
+    const hash = `'sha256-${createHash('sha256').update('.__________cytoscape_container { position: relative; }').digest('base64')}'`;
+    expect(directives.get('style-src')).toEqual(["'self'", hash]);
+    for (const d of ['object-src', 'base-uri', 'frame-ancestors']) expect(directives.get(d), d).toEqual(["'none'"]);
+    expect(csp).not.toMatch(/unsafe-|data:|https?:|\*/);
+    // The same policy on every file of the page, HTML or not.
+    expect((await request(base, '/assets/app.js')).headers['content-security-policy']).toBe(csp);
+    expect((await request(base, '/datasets/sales_daily')).headers['content-security-policy']).toBe(csp);
   });
 
   it.each([...API_PATHS, '/health', '/', '/assets/app.js', '/api/v1/datasets/nope'])('HEAD %s: same status and headers as GET, no body', async (p) => {
