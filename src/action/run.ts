@@ -189,7 +189,7 @@ async function publishStep(s: Settings, env: ActionEnv): Promise<void> {
   await env.group(`Publish to ${to}`, async () => {
     const target = await openStoreTarget(to);
     const outcome = await publish(target, { model: specs.model, ...provenance(specs.root), gitDir: specs.root, keepHistory: s.keepHistory }, undefined, {
-      onRetry: (attempt, why) => env.info(`attempt ${attempt} conflicted (${why}); retrying`),
+      onRetry: (attempt, why) => env.info(`attempt ${attempt} failed (${why}); retrying`),
     });
     env.setOutput(Outputs.version, String(outcome.version));
     env.setOutput(Outputs.published, String(outcome.status === 'written'));
