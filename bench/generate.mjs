@@ -21,24 +21,15 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { rng } from './harness.mjs';
 
 // ---------------------------------------------------------------------------
-// Seeded PRNG (mulberry32) and helpers.
+// Seeded PRNG (mulberry32, from harness.mjs) and helpers.
 // ---------------------------------------------------------------------------
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Rng {
   constructor(seed) {
-    this.next = mulberry32(seed);
+    this.next = rng(seed);
   }
   /** Integer in [lo, hi]. */
   int(lo, hi) {

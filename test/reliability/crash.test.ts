@@ -37,6 +37,7 @@ import { openStoreTarget } from '../../src/store/open.js';
 import { META } from '../../src/store/types.js';
 import { radosgwInstalled } from '../servers/radosgw.js';
 import { FULL, scale, suiteTimeout, writeReport } from './scale.js';
+import { mulberry32 } from '../helpers/random.js';
 import {
   catalogFacts,
   childEnv,
@@ -103,17 +104,6 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-/** mulberry32: the kill moments are reproducible from METAFUSE_CRASH_SEED. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A spec tree of DATASETS datasets whose descriptions all end with "(salt)."; returns dir. */
 function specTree(dir: string, salt: string): string {
@@ -268,7 +258,7 @@ function judged<T>(r: Row, check: () => T): T {
 
 describe('build killed with SIGKILL', () => {
   test(`${TRIALS} trials: the destination is always the old or the new complete catalog`, async () => {
-    const random = rng(SEED + 1);
+    const random = mulberry32(SEED + 1);
     const r = row('build', 'local file');
     const dir = tempDir('metafuse-crash-build-');
     const dest = path.join(dir, 'out', 'catalog.db');
@@ -324,7 +314,7 @@ const WRITE_STORES: BackendName[] = S3 ? ['file', 's3'] : ['file'];
 describe.each(WRITE_STORES)('%s: publish and emit killed with SIGKILL', (name) => {
   for (const command of ['publish', 'emit'] as const) {
     test(`${command}, ${TRIALS} trials: the remote is always the old or the new complete catalog${command === 'emit' ? ', acknowledged emits kept' : ''}`, async () => {
-      const random = rng(SEED + (command === 'publish' ? 2 : 3) + (name === 's3' ? 10 : 0));
+      const random = mulberry32(SEED + (command === 'publish' ? 2 : 3) + (name === 's3' ? 10 : 0));
       const b = backends.get(name)!;
       const r = row(command, name === 'file' ? 'local folder' : 'S3 (radosgw)');
       const url = b.url(`crash-${command}/catalog.db`);
@@ -430,7 +420,7 @@ async function judgedAsync<T>(r: Row, check: () => Promise<T>): Promise<T> {
 
 describe('pull killed with SIGKILL', () => {
   test(`${TRIALS} trials: the cache stays valid and the next pull works`, async () => {
-    const random = rng(SEED + 4);
+    const random = mulberry32(SEED + 4);
     const r = row('pull', 'local folder');
     const b = backends.get('file')!;
     const url = b.url('crash-pull/catalog.db');

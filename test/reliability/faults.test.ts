@@ -50,6 +50,7 @@ import {
   type ProcResult,
 } from '../store/support.js';
 import { FULL, scale, suiteTimeout, writeReport } from './scale.js';
+import { mulberry32 } from '../helpers/random.js';
 
 type Adapter = Exclude<BackendName, 'file'>;
 const ADAPTERS: Adapter[] = radosgwInstalled() ? ['s3', 'gcs', 'azure'] : ['gcs', 'azure'];
@@ -87,17 +88,6 @@ interface Rig {
 const rigs = new Map<Adapter, Rig>();
 let trialNo = 0;
 
-/** mulberry32: a small seeded PRNG, so that a failing placement can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function upstreamOf(b: Backend): string {
   if (b.name === 's3') return b.env.AWS_ENDPOINT_URL_S3!;
@@ -331,7 +321,7 @@ describe.each(ADAPTERS)('%s through the fault proxy', (name) => {
     'publish, pull and emit under every fault kind: succeed correctly or fail cleanly; the remote is never corrupted or rolled back',
     async () => {
       const rig = rigs.get(name)!;
-      const rnd = prng(SEED + ADAPTERS.indexOf(name) * 7919);
+      const rnd = mulberry32(SEED + ADAPTERS.indexOf(name) * 7919);
       for (const [i, kind] of KINDS.entries()) {
         if (TRIALS === 0) await trial(rig, kind, OPS[(i + ADAPTERS.indexOf(name)) % OPS.length]!, rnd);
         else for (const op of OPS) for (let n = 0; n < TRIALS; n++) await trial(rig, kind, op, rnd);
