@@ -1,9 +1,11 @@
 // A bounds-checked walk over the framing and flatbuffer metadata of Arrow IPC
-// bytes, run before apache-arrow sees them. apache-arrow trusts lengths in the
-// metadata: a corrupt vector length makes it build billions of objects (out of
-// memory), and a footer block that points at the wrong message makes its batch
-// iterator spin forever. This walk reads exactly the structures apache-arrow
-// decodes and throws IpcCheckError at the first one that does not fit.
+// bytes, run before the schema is decoded (arrow-decoder.ts, which reads
+// through the same Flat). Written when apache-arrow did the decoding: it trusts
+// lengths in the metadata, so a corrupt vector length made it build billions of
+// objects (out of memory) and a footer block pointing at the wrong message made
+// its batch iterator spin forever. The walk still decides which damaged files
+// are refused (every message and body must fit) and throws IpcCheckError at the
+// first structure that does not fit.
 
 export class IpcCheckError extends Error {}
 
@@ -16,16 +18,21 @@ const HEADER_SCHEMA = 1;
 const HEADER_DICTIONARY_BATCH = 2;
 const HEADER_RECORD_BATCH = 3;
 const TYPE_UNION = 14;
+const utf8 = new TextDecoder();
 
-/** A flatbuffer whose every read is checked against its bounds. */
-class Flat {
+/** A flatbuffer whose every read is checked against its bounds (also used by arrow-decoder.ts). */
+export class Flat {
+  private readonly size: number;
   constructor(
     private readonly view: DataView,
     private readonly what: string,
-  ) {}
+  ) {
+    this.size = view.byteLength;
+  }
 
   private need(offset: number, size: number): void {
-    if (!Number.isInteger(offset) || offset < 0 || offset + size > this.view.byteLength) {
+    // Offsets come from integer reads and sums, so only the range needs checking (NaN fails it too).
+    if (!(offset >= 0 && offset + size <= this.size)) {
       throw new IpcCheckError(`${this.what} points outside its bytes`);
     }
   }
@@ -36,6 +43,10 @@ class Flat {
   u16(o: number): number {
     this.need(o, 2);
     return this.view.getUint16(o, true);
+  }
+  i16(o: number): number {
+    this.need(o, 2);
+    return this.view.getInt16(o, true);
   }
   i32(o: number): number {
     this.need(o, 4);
@@ -82,6 +93,27 @@ class Flat {
     const length = this.u32(vec);
     this.need(vec + 4, length * size);
     return { start: vec + 4, length };
+  }
+  /** A string field (UTF-8, invalid bytes replaced), or null when absent. */
+  string(table: number, index: number): string | null {
+    const at = this.field(table, index);
+    if (!at) return null;
+    const vec = at + this.u32(at);
+    const length = this.u32(vec);
+    this.need(vec + 4, length);
+    const start = this.view.byteOffset + vec + 4;
+    const bytes = new Uint8Array(this.view.buffer, start, length);
+    // Short ASCII strings (most names) without TextDecoder's per-call cost.
+    if (length <= 64) {
+      let s = '';
+      for (let i = 0; i < length; i++) {
+        const c = bytes[i]!;
+        if (c >= 0x80) return utf8.decode(bytes);
+        s += String.fromCharCode(c);
+      }
+      return s;
+    }
+    return utf8.decode(bytes);
   }
   /** The tables of a vector of tables. */
   tables(table: number, index: number): number[] {
