@@ -2,6 +2,28 @@ export const id = 434;
 export const ids = [434];
 export const modules = {
 
+/***/ 54017:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   x: () => (/* binding */ readBody)
+/* harmony export */ });
+/** Collects a stream's chunks, calling onProgress after each; the result is one Buffer, as before. */
+async function readBody(stream, total, onProgress) {
+    const chunks = [];
+    let received = 0;
+    for await (const c of stream) {
+        const chunk = typeof c === 'string' ? Buffer.from(c) : Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+        chunks.push(chunk);
+        received += chunk.length;
+        onProgress(received, total);
+    }
+    return Buffer.concat(chunks, received);
+}
+
+
+/***/ }),
+
 /***/ 62434:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
@@ -10,7 +32,9 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony export */   GcsStore: () => (/* binding */ GcsStore)
 /* harmony export */ });
 /* harmony import */ var _timeouts_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(55525);
+/* harmony import */ var _body_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(54017);
 /* harmony import */ var _types_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(63232);
+
 
 
 class GcsStore {
@@ -25,7 +49,7 @@ class GcsStore {
         return (this.bucketRef ??= (async () => {
             const { Storage } = await Promise.all(/* import() */[__webpack_require__.e(669), __webpack_require__.e(324), __webpack_require__.e(665)]).then(__webpack_require__.bind(__webpack_require__, 73665));
             // Retries are MetaFuse's (after reading back), so the client must not repeat a conditional write.
-            const storage = new Storage({ retryOptions: { autoRetry: false }, timeout: (0,_timeouts_js__WEBPACK_IMPORTED_MODULE_1__/* .requestTimeoutMs */ .H)() });
+            const storage = new Storage({ retryOptions: { autoRetry: false }, timeout: (0,_timeouts_js__WEBPACK_IMPORTED_MODULE_1__/* .requestTimeoutMs */ .Hl)() });
             return storage.bucket(this.bucket);
         })());
     }
@@ -40,7 +64,7 @@ class GcsStore {
         }
         if (code === 404)
             throw new _types_js__WEBPACK_IMPORTED_MODULE_0__/* .StoreError */ .AD(`bucket "${this.bucket}" does not exist`);
-        throw new _types_js__WEBPACK_IMPORTED_MODULE_0__/* .AmbiguousStoreError */ .Kv(`${what} gs://${this.bucket}/${key} failed${code ? ` (HTTP ${code})` : ''}: ${x?.message ?? String(e)}`, e);
+        throw new _types_js__WEBPACK_IMPORTED_MODULE_0__/* .AmbiguousStoreError */ .Kv(`${what} gs://${this.bucket}/${key} failed${code ? ` (HTTP ${code})` : ''}: ${x?.message ?? String(e)}`, e, { retryAfterMs: (0,_timeouts_js__WEBPACK_IMPORTED_MODULE_1__/* .parseRetryAfter */ .mu)(x?.response?.headers?.['retry-after']) });
     }
     async head(key) {
         const bucket = await this.connect();
@@ -64,7 +88,26 @@ class GcsStore {
         const bucket = await this.connect();
         try {
             // Pin the generation just read so body and metadata belong together.
-            const [body] = await bucket.file(key, { generation: Number(info.token) }).download({ validation: false });
+            const file = bucket.file(key, { generation: Number(info.token) });
+            // download() is createReadStream() collected into a Buffer; read the same stream ourselves to report progress,
+            // and to time it out: the client's `timeout` covers the JSON API calls, not this media download (a body
+            // that stalls midway would hang for ever), so it gets an inactivity timeout of its own.
+            const stream = file.createReadStream({ validation: false });
+            const idle = (0,_timeouts_js__WEBPACK_IMPORTED_MODULE_1__/* .idleAbort */ .xX)((0,_timeouts_js__WEBPACK_IMPORTED_MODULE_1__/* .requestTimeoutMs */ .Hl)());
+            idle.signal.addEventListener('abort', () => stream.destroy(idle.signal.reason), { once: true });
+            let body;
+            try {
+                body = await (0,_body_js__WEBPACK_IMPORTED_MODULE_2__/* .readBody */ .x)(stream, info.size, (received, total) => {
+                    idle.touch();
+                    options.onProgress?.(received, total);
+                });
+            }
+            catch (e) {
+                throw idle.why(e);
+            }
+            finally {
+                idle.done();
+            }
             return { status: 'ok', info: { ...info, size: body.length }, body };
         }
         catch (e) {
@@ -128,14 +171,53 @@ function stringMap(m) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   H: () => (/* binding */ requestTimeoutMs)
+/* harmony export */   Hl: () => (/* binding */ requestTimeoutMs),
+/* harmony export */   mu: () => (/* binding */ parseRetryAfter),
+/* harmony export */   xX: () => (/* binding */ idleAbort)
 /* harmony export */ });
 /* unused harmony export DEFAULT_TIMEOUT_MS */
-// Network timeouts for every store request, configurable with METAFUSE_TIMEOUT_MS.
+// Network timeouts for every store request, configurable with METAFUSE_TIMEOUT_MS,
+// and the server's Retry-After hint. See docs/storage.md "Timeouts and retries".
 const DEFAULT_TIMEOUT_MS = 60_000;
 function requestTimeoutMs(env = process.env) {
     const v = Number(env.METAFUSE_TIMEOUT_MS);
     return Number.isFinite(v) && v > 0 ? v : DEFAULT_TIMEOUT_MS;
+}
+/**
+ * An abort signal that fires when a request makes no progress for `ms`: no
+ * answer, or a body that stalls midway. `touch()` on every chunk received;
+ * `done()` once the request is over. For SDKs whose own timeout does not cover
+ * both (the Azure SDK applies none of its own on the client side).
+ */
+function idleAbort(ms) {
+    const controller = new AbortController();
+    let timer;
+    const arm = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => controller.abort(new Error(`timed out: no answer or no progress for ${ms} ms`)), ms);
+        timer.unref();
+    };
+    arm();
+    return {
+        signal: controller.signal,
+        touch: arm,
+        done: () => clearTimeout(timer),
+        /** The error to report: the timeout when it fired (the SDK only says "aborted"), else e. */
+        why: (e) => (controller.signal.aborted ? controller.signal.reason : e),
+    };
+}
+/**
+ * A Retry-After header in milliseconds: delta-seconds ("120") or an HTTP date
+ * (RFC 9110 §10.2.3). Undefined when absent or unreadable; a date in the past is 0.
+ */
+function parseRetryAfter(value, now = Date.now()) {
+    if (typeof value !== 'string' || value.trim() === '')
+        return undefined;
+    const v = value.trim();
+    if (/^\d+$/.test(v))
+        return Number(v) * 1000;
+    const t = Date.parse(v);
+    return Number.isFinite(t) ? Math.max(0, t - now) : undefined;
 }
 
 

@@ -2,6 +2,28 @@ export const id = 791;
 export const ids = [791];
 export const modules = {
 
+/***/ 54017:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   x: () => (/* binding */ readBody)
+/* harmony export */ });
+/** Collects a stream's chunks, calling onProgress after each; the result is one Buffer, as before. */
+async function readBody(stream, total, onProgress) {
+    const chunks = [];
+    let received = 0;
+    for await (const c of stream) {
+        const chunk = typeof c === 'string' ? Buffer.from(c) : Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+        chunks.push(chunk);
+        received += chunk.length;
+        onProgress(received, total);
+    }
+    return Buffer.concat(chunks, received);
+}
+
+
+/***/ }),
+
 /***/ 69791:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
@@ -9,8 +31,10 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   S3Store: () => (/* binding */ S3Store)
 /* harmony export */ });
+/* harmony import */ var _body_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(54017);
 /* harmony import */ var _types_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(63232);
 /* harmony import */ var _timeouts_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(55525);
+
 
 
 function status(e) {
@@ -52,7 +76,7 @@ class S3Store {
             const mod = await __webpack_require__.e(/* import() */ 711).then(__webpack_require__.t.bind(__webpack_require__, 53711, 19));
             const endpoint = process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL;
             const forcePathStyle = /^(1|true|yes)$/i.test(process.env.AWS_S3_FORCE_PATH_STYLE ?? '') || Boolean(endpoint);
-            const timeout = (0,_timeouts_js__WEBPACK_IMPORTED_MODULE_1__/* .requestTimeoutMs */ .H)();
+            const timeout = (0,_timeouts_js__WEBPACK_IMPORTED_MODULE_1__/* .requestTimeoutMs */ .Hl)();
             const s3 = new mod.S3Client({
                 forcePathStyle,
                 // An S3-compatible endpoint without a configured region still needs one to sign.
@@ -62,7 +86,10 @@ class S3Store {
                 responseChecksumValidation: 'WHEN_REQUIRED',
                 // MetaFuse retries writes itself (after reading back), so the SDK must not repeat a conditional PUT.
                 maxAttempts: 1,
-                requestHandler: { connectionTimeout: Math.min(timeout, 10_000), requestTimeout: timeout },
+                // The timeout is one of inactivity (socketTimeout): no answer, or a body that stalls midway, for that long.
+                // (This SDK's requestTimeout only logs a warning unless throwOnRequestTimeout is set, and it would also
+                // cut a large upload that is making progress.)
+                requestHandler: { connectionTimeout: Math.min(timeout, 10_000), socketTimeout: timeout },
             });
             return { s3, mod };
         })());
@@ -81,7 +108,8 @@ class S3Store {
             throw new _types_js__WEBPACK_IMPORTED_MODULE_0__/* .StoreError */ .AD(`bucket "${this.bucket}" does not exist (or is in another region/endpoint)`);
         if (name === 'Region' || /region/i.test(e?.message ?? ''))
             throw new _types_js__WEBPACK_IMPORTED_MODULE_0__/* .StoreError */ .AD(`S3 needs a region: set AWS_REGION (${e.message ?? ''})`);
-        throw new _types_js__WEBPACK_IMPORTED_MODULE_0__/* .AmbiguousStoreError */ .Kv(`${what} s3://${this.bucket}/${key} failed: ${name || 'error'}${code ? ` (HTTP ${code})` : ''}: ${e?.message ?? String(e)}`, e);
+        const retryAfterMs = (0,_timeouts_js__WEBPACK_IMPORTED_MODULE_1__/* .parseRetryAfter */ .mu)(e?.$response?.headers?.['retry-after']);
+        throw new _types_js__WEBPACK_IMPORTED_MODULE_0__/* .AmbiguousStoreError */ .Kv(`${what} s3://${this.bucket}/${key} failed: ${name || 'error'}${code ? ` (HTTP ${code})` : ''}: ${e?.message ?? String(e)}`, e, { retryAfterMs });
     }
     async head(key) {
         const { s3, mod } = await this.connect();
@@ -99,7 +127,10 @@ class S3Store {
         const { s3, mod } = await this.connect();
         try {
             const r = await s3.send(new mod.GetObjectCommand({ Bucket: this.bucket, Key: key, ...(options.ifNoneMatch ? { IfNoneMatch: options.ifNoneMatch } : {}) }));
-            const body = Buffer.from(await r.Body.transformToByteArray());
+            // In Node the Body is the response stream (an async iterable): read it chunk by chunk to report progress.
+            const body = options.onProgress
+                ? await (0,_body_js__WEBPACK_IMPORTED_MODULE_2__/* .readBody */ .x)(r.Body, r.ContentLength, options.onProgress)
+                : Buffer.from(await r.Body.transformToByteArray());
             return { status: 'ok', info: { token: r.ETag ?? '', size: body.length, metadata: metadataOf(r.Metadata) }, body };
         }
         catch (e) {
@@ -183,14 +214,53 @@ class S3Store {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   H: () => (/* binding */ requestTimeoutMs)
+/* harmony export */   Hl: () => (/* binding */ requestTimeoutMs),
+/* harmony export */   mu: () => (/* binding */ parseRetryAfter),
+/* harmony export */   xX: () => (/* binding */ idleAbort)
 /* harmony export */ });
 /* unused harmony export DEFAULT_TIMEOUT_MS */
-// Network timeouts for every store request, configurable with METAFUSE_TIMEOUT_MS.
+// Network timeouts for every store request, configurable with METAFUSE_TIMEOUT_MS,
+// and the server's Retry-After hint. See docs/storage.md "Timeouts and retries".
 const DEFAULT_TIMEOUT_MS = 60_000;
 function requestTimeoutMs(env = process.env) {
     const v = Number(env.METAFUSE_TIMEOUT_MS);
     return Number.isFinite(v) && v > 0 ? v : DEFAULT_TIMEOUT_MS;
+}
+/**
+ * An abort signal that fires when a request makes no progress for `ms`: no
+ * answer, or a body that stalls midway. `touch()` on every chunk received;
+ * `done()` once the request is over. For SDKs whose own timeout does not cover
+ * both (the Azure SDK applies none of its own on the client side).
+ */
+function idleAbort(ms) {
+    const controller = new AbortController();
+    let timer;
+    const arm = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => controller.abort(new Error(`timed out: no answer or no progress for ${ms} ms`)), ms);
+        timer.unref();
+    };
+    arm();
+    return {
+        signal: controller.signal,
+        touch: arm,
+        done: () => clearTimeout(timer),
+        /** The error to report: the timeout when it fired (the SDK only says "aborted"), else e. */
+        why: (e) => (controller.signal.aborted ? controller.signal.reason : e),
+    };
+}
+/**
+ * A Retry-After header in milliseconds: delta-seconds ("120") or an HTTP date
+ * (RFC 9110 §10.2.3). Undefined when absent or unreadable; a date in the past is 0.
+ */
+function parseRetryAfter(value, now = Date.now()) {
+    if (typeof value !== 'string' || value.trim() === '')
+        return undefined;
+    const v = value.trim();
+    if (/^\d+$/.test(v))
+        return Number(v) * 1000;
+    const t = Date.parse(v);
+    return Number.isFinite(t) ? Math.max(0, t - now) : undefined;
 }
 
 

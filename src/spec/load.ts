@@ -121,8 +121,13 @@ async function readSpecFiles(jobs: ParseJob[], bag: DiagnosticBag, cache?: Parse
 const CHUNK = 64;
 /** Below this many files, starting a worker costs more than it saves. */
 const PARALLEL_MIN_FILES = 400;
-/** The compiled worker; absent when running from TypeScript sources or inside the Action bundle, which parse on one thread. */
-const WORKER_FILE = fileURLToPath(new URL('./parse-worker.js', import.meta.url));
+/**
+ * The compiled worker beside this module; absent when running from TypeScript
+ * sources or inside the Action bundle, which parse on one thread. (Built at run
+ * time so that the bundler does not copy the worker into the bundle as an asset
+ * that could not load its imports there.)
+ */
+const WORKER_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), ['parse-worker', 'js'].join('.'));
 
 /**
  * Worker threads for parsing: METAFUSE_PARSE_THREADS when set (0 = none), else
