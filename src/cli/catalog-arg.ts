@@ -25,13 +25,13 @@ export function catalogLocation(args: ParsedArgs): string {
 }
 
 /** Opens --catalog; a store URL is pulled first (with a progress line on a terminal unless the output is JSON). */
-export async function openCatalogArg(args: ParsedArgs, io?: Io): Promise<Catalog> {
+export async function openCatalogArg(args: ParsedArgs, io: Io): Promise<Catalog> {
   const loc = catalogLocation(args);
   let file = loc;
   if (loc.startsWith('file://')) file = fileURLToPath(loc);
   else if (isStoreUrl(loc)) {
-    const quiet = !io || args.values.json === true || args.values.format === 'json';
-    file = (await withStoreErrors(async () => pullWithProgress(io ?? NO_IO, await openStoreTarget(loc), { quiet }))).path;
+    const quiet = args.values.json === true || args.values.format === 'json';
+    file = (await withStoreErrors(async () => pullWithProgress(io, await openStoreTarget(loc), { quiet }))).path;
   }
   try {
     return openCatalog(file);
@@ -41,16 +41,11 @@ export async function openCatalogArg(args: ParsedArgs, io?: Io): Promise<Catalog
   }
 }
 
-const NO_IO: Io = { out: () => undefined, err: () => undefined, color: false, errIsTTY: false };
-
 /**
  * Runs fn with the catalog open, closing it afterwards; turns NotFoundError into exit 1 with its message.
- * Given the command's io, pulling a store URL shows progress on a terminal.
+ * Pulling a store URL shows progress on the command's terminal.
  */
-export async function withCatalog<T>(args: ParsedArgs, fn: (cat: Catalog) => T | Promise<T>): Promise<T>;
-export async function withCatalog<T>(args: ParsedArgs, io: Io, fn: (cat: Catalog) => T | Promise<T>): Promise<T>;
-export async function withCatalog<T>(args: ParsedArgs, a: Io | ((cat: Catalog) => T | Promise<T>), b?: (cat: Catalog) => T | Promise<T>): Promise<T> {
-  const [io, fn] = typeof a === 'function' ? [undefined, a] : [a, b!];
+export async function withCatalog<T>(args: ParsedArgs, io: Io, fn: (cat: Catalog) => T | Promise<T>): Promise<T> {
   const cat = await openCatalogArg(args, io);
   try {
     return await fn(cat);

@@ -16,7 +16,6 @@ export class CommandError extends Error {
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
 export interface Command {
-  name: string;
   usage: string;
   /** Help text after the usage line: options and examples. */
   help: string;

@@ -69,15 +69,15 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     return await cmd.run(args, io);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`metafuse ${cmd.name}: ${e.message}\nRun "metafuse ${cmd.name} --help" for usage.\n`);
+      io.err(`metafuse ${name}: ${e.message}\nRun "metafuse ${name} --help" for usage.\n`);
       return EXIT.usage;
     }
     if (e instanceof CommandError) {
-      io.err(`metafuse ${cmd.name}: ${e.message}\n`);
+      io.err(`metafuse ${name}: ${e.message}\n`);
       return e.exitCode;
     }
     const detail = process.env.METAFUSE_DEBUG ? `\n${e instanceof Error ? e.stack : String(e)}` : '';
-    io.err(`metafuse ${cmd.name}: internal error: ${e instanceof Error ? e.message : String(e)}${detail}\nThis is a bug in MetaFuse; please report it with the command you ran (METAFUSE_DEBUG=1 shows the stack).\n`);
+    io.err(`metafuse ${name}: internal error: ${e instanceof Error ? e.message : String(e)}${detail}\nThis is a bug in MetaFuse; please report it with the command you ran (METAFUSE_DEBUG=1 shows the stack).\n`);
     return EXIT.invalid;
   }
 }

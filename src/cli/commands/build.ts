@@ -11,7 +11,6 @@ import { paint } from '../io.js';
 import { DEFAULT_SPECS, incremental } from './validate.js';
 
 export const buildCommand: Command = {
-  name: 'build',
   usage: 'metafuse build [--specs DIR] [--out FILE]',
   help: `Options:
   --specs DIR   specs directory (default: ${DEFAULT_SPECS})

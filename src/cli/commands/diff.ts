@@ -13,7 +13,6 @@ import { DEFAULT_SPECS } from './validate.js';
 const FORMATS = ['text', 'markdown', 'json'] as const;
 
 export const diffCommand: Command = {
-  name: 'diff',
   usage: 'metafuse diff --base X [--head Y] [--specs DIR] [--format text|markdown|json] [--fail-on-breaking]',
   help: `X and Y are each a specs directory, a catalog file, a store URL, or git:<ref> (the specs
 directory at that commit, read from git without touching the working tree).

@@ -8,7 +8,6 @@ import { paint } from '../io.js';
 import { withStoreErrors } from '../store-errors.js';
 
 export const emitCommand: Command = {
-  name: 'emit',
   usage: 'metafuse emit --to URL --dataset NAME [--arrow FILE] [--row-count N] [--size-bytes N] [--upstream a,b] [--run-id ID]',
   help: `Adds one observation to the catalog at URL with the same conditional-write
 loop as publish; nothing else changes. A dataset the specs do not declare is

@@ -5,7 +5,6 @@ import { paint } from '../io.js';
 import { json, keyValues, table } from '../table.js';
 
 export const glossaryCommand: Command = {
-  name: 'glossary',
   usage: 'metafuse glossary [TERM] [--json]',
   help: `Without TERM, lists every term. With TERM (an id, or a name), shows its
 definition, parent, children, related terms and the datasets and fields that use it.

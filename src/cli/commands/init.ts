@@ -22,7 +22,6 @@ function listFiles(dir: string, prefix = ''): string[] {
 }
 
 export const initCommand: Command = {
-  name: 'init',
   usage: 'metafuse init [DIR] [--force]',
   help: `Creates in DIR (default: the current directory):
   catalog-specs/             example specs that validate, and the JSON Schemas for editors

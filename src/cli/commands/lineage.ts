@@ -8,7 +8,6 @@ import { json } from '../table.js';
 const FORMATS = ['text', 'json', 'mermaid'] as const;
 
 export const lineageCommand: Command = {
-  name: 'lineage',
   usage: 'metafuse lineage NAME [--direction up|down|both] [--depth N] [--columns] [--format text|json|mermaid]',
   help: `Options:
   --direction D   up (sources), down (consumers) or both (default)

@@ -4,7 +4,6 @@ import { CATALOG_HELP, CATALOG_OPTIONS, withCatalog } from '../catalog-arg.js';
 import { json, table } from '../table.js';
 
 export const listCommand: Command = {
-  name: 'list',
   usage: 'metafuse list [--tenant T] [--domain D] [--tag X] [--owner O] [--term ID] [--limit N]',
   help: `Options:
   --tenant T   only this tenant

@@ -11,7 +11,6 @@ import { withStoreErrors } from '../store-errors.js';
 import { DEFAULT_SPECS } from './validate.js';
 
 export const publishCommand: Command = {
-  name: 'publish',
   usage: 'metafuse publish [--specs DIR | --catalog FILE] [--to URL] [--keep-history N]',
   help: `Reads the remote catalog and its version token, builds the new catalog (the
 remote's run-time observations carried over, version = remote + 1), and writes it

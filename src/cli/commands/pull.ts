@@ -5,7 +5,6 @@ import { pullWithProgress } from '../progress.js';
 import { withStoreErrors } from '../store-errors.js';
 
 export const pullCommand: Command = {
-  name: 'pull',
   usage: 'metafuse pull --from URL [--out FILE]',
   help: `Downloads the catalog at URL into the cache (${cacheDir()}, or
 $METAFUSE_CACHE_DIR / $XDG_CACHE_HOME/metafuse), keyed by the full URL. An unchanged

@@ -4,7 +4,6 @@ import { CATALOG_HELP, CATALOG_OPTIONS, withCatalog } from '../catalog-arg.js';
 import { json, table } from '../table.js';
 
 export const searchCommand: Command = {
-  name: 'search',
   usage: 'metafuse search QUERY [--limit N] [--json]',
   help: `Searches names, descriptions, domains, owners, tags, glossary terms (with
 synonyms), field names and field descriptions; the name weighs most.

@@ -6,7 +6,6 @@ import { catalogLocation } from '../catalog-arg.js';
 import { paint } from '../io.js';
 
 export const serveCommand: Command = {
-  name: 'serve',
   usage: 'metafuse serve [--catalog FILE|URL] [--port N] [--host H] [--poll SECONDS] [--cors ORIGINS] [--token T]',
   help: `Serves the web page at / and the read-only REST API under /api/v1
 (description: /api/v1/openapi.json). A store URL is pulled first and re-pulled

@@ -5,7 +5,6 @@ import { paint, type Io } from '../io.js';
 import { json, keyValues, table } from '../table.js';
 
 export const showCommand: Command = {
-  name: 'show',
   usage: 'metafuse show NAME [--json]',
   help: `NAME is "name" (the default tenant, or a name unique across tenants) or "tenant/name".
 

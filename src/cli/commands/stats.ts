@@ -4,7 +4,6 @@ import { CATALOG_HELP, CATALOG_OPTIONS, withCatalog } from '../catalog-arg.js';
 import { json, keyValues } from '../table.js';
 
 export const statsCommand: Command = {
-  name: 'stats',
   usage: 'metafuse stats [--json]',
   help: `Options:\n${CATALOG_HELP}`,
   options: CATALOG_OPTIONS,

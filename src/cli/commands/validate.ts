@@ -7,7 +7,6 @@ import { paint } from '../io.js';
 export const DEFAULT_SPECS = 'catalog-specs';
 
 export const validateCommand: Command = {
-  name: 'validate',
   usage: 'metafuse validate [--specs DIR] [--format text|json|github]',
   help: `Options:
   --specs DIR       specs directory (default: ${DEFAULT_SPECS})
