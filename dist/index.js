@@ -46406,15 +46406,16 @@ function writeCatalog(db, model, info) {
     let fieldCount = 0;
     let edgeCount = 0;
     db.transaction(() => {
-        const ids = new Map();
-        model.datasets.forEach((d, i) => ids.set(datasetKey(d), i + 1));
-        // References in a model name their target as it is spelled (tenant, then name):
-        // looked up in two maps without building a key string per reference, which
-        // measured ~100 ms for the 90,000 references of 10k datasets. A differently
-        // spelled reference still resolves through the case-insensitive key.
+        const rows = model.datasets.map((_, i) => ({ id: i + 1, fields: new Map() }));
+        const byKey = new Map(model.datasets.map((d, i) => [datasetKey(d), rows[i]]));
         const bySpelling = new Map();
+        model.datasets.forEach((d, i) => {
+            let inTenant = bySpelling.get(d.tenant);
+            if (!inTenant)
+                bySpelling.set(d.tenant, (inTenant = new Map()));
+            inTenant.set(d.name, rows[i]);
+        });
         const target = (ref) => bySpelling.get(ref.tenant)?.get(ref.name) ?? byKey.get(datasetKey(ref));
-        const byKey = new Map();
         const nameCount = new Map();
         for (const d of model.datasets)
             nameCount.set(d.name.toLowerCase(), (nameCount.get(d.name.toLowerCase()) ?? 0) + 1);
@@ -46433,14 +46434,8 @@ function writeCatalog(db, model, info) {
             const id = i + 1;
             const ambiguous = (nameCount.get(d.name.toLowerCase()) ?? 0) > 1;
             const display = d.tenant === defaultTenant || !ambiguous ? d.name : `${d.tenant}/${d.name}`;
-            const replacement = d.deprecated?.replacement ? (ids.get(datasetKey(d.deprecated.replacement)) ?? null) : null;
-            const byPath = new Map();
-            const entry = { id, fields: byPath };
-            let inTenant = bySpelling.get(d.tenant);
-            if (!inTenant)
-                bySpelling.set(d.tenant, (inTenant = new Map()));
-            inTenant.set(d.name, entry);
-            byKey.set(datasetKey(d), entry);
+            const replacement = d.deprecated?.replacement ? (target(d.deprecated.replacement)?.id ?? null) : null;
+            const byPath = rows[i].fields;
             insDataset.add(id, d.tenant, d.name, display, d.domain, d.owner, d.description, d.location, d.format, d.schemaFile, d.sourceFile, JSON.stringify(d.partitionKeys), JSON.stringify(d.properties), d.deprecated ? 1 : 0, d.deprecated?.since ?? null, d.deprecated?.reason ?? null, replacement, 1);
             for (const tag of d.tags)
                 insTag.add(id, null, tag);
@@ -46464,7 +46459,7 @@ function writeCatalog(db, model, info) {
                 insLineage.add(up, i + 1);
                 edgeCount++;
             }
-            const byPath = target(d).fields;
+            const byPath = rows[i].fields;
             for (const f of d.fields) {
                 if (f.from.length === 0)
                     continue;
@@ -46493,11 +46488,11 @@ function writeCatalog(db, model, info) {
         }
         let nextId = model.datasets.length;
         for (const [k, o] of [...latest].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-            if (ids.has(k))
+            if (byKey.has(k))
                 continue;
             // A dataset only pipelines have seen: listed, searchable, marked declared = 0.
             const id = ++nextId;
-            ids.set(k, id);
+            byKey.set(k, { id, fields: new Map() });
             const display = o.tenant === defaultTenant || (nameCount.get(o.dataset.toLowerCase()) ?? 0) === 0 ? o.dataset : `${o.tenant}/${o.dataset}`;
             insDataset.add(id, o.tenant, o.dataset, display, null, null, null, null, null, null, null, '[]', '{}', 0, null, null, null, 0);
             const observed = o.schema ? JSON.parse(o.schema) : [];
@@ -46519,10 +46514,10 @@ function writeCatalog(db, model, info) {
         for (const [k, o] of latest) {
             if (declared.has(k) || !o.upstream)
                 continue;
-            const down = ids.get(k);
+            const down = byKey.get(k).id;
             const seen = new Set();
             for (const ref of JSON.parse(o.upstream)) {
-                const up = ids.get(datasetKey(parseDatasetRef(ref, o.tenant)));
+                const up = byKey.get(datasetKey(parseDatasetRef(ref, o.tenant)))?.id;
                 if (up === undefined || up === down || seen.has(up))
                     continue;
                 seen.add(up);
@@ -46544,7 +46539,7 @@ function writeCatalog(db, model, info) {
             if (declared.has(k))
                 continue;
             const observed = o.schema ? JSON.parse(o.schema) : [];
-            insSearch.run(ids.get(k), o.dataset, o.tenant, '', '', '', '', '', observed.map((f) => f.name).join(' '), '');
+            insSearch.run(byKey.get(k).id, o.dataset, o.tenant, '', '', '', '', '', observed.map((f) => f.name).join(' '), '');
         }
         for (const batch of [insDataset, insField, insTag, insTermLink, insLineage, insColumn, insTerm, insObs])
             batch.flush();

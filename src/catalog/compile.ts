@@ -58,15 +58,23 @@ export function writeCatalog(db: Database, model: Model, info: BuildInfo): Omit<
   let fieldCount = 0;
   let edgeCount = 0;
   db.transaction(() => {
-    const ids = new Map<string, number>();
-    model.datasets.forEach((d, i) => ids.set(datasetKey(d), i + 1));
-    // References in a model name their target as it is spelled (tenant, then name):
-    // looked up in two maps without building a key string per reference, which
-    // measured ~100 ms for the 90,000 references of 10k datasets. A differently
-    // spelled reference still resolves through the case-insensitive key.
-    const bySpelling = new Map<string, Map<string, { id: number; fields: Map<string, number> }>>();
-    const target = (ref: { tenant: string; name: string }) => bySpelling.get(ref.tenant)?.get(ref.name) ?? byKey.get(datasetKey(ref));
-    const byKey = new Map<string, { id: number; fields: Map<string, number> }>();
+    // Each dataset's id and, once its rows are written, its field ids by path — by
+    // case-insensitive key, and by spelling: references in a model name their target
+    // as it is spelled, and two map lookups without building a key string per
+    // reference measured ~100 ms less for the 90,000 references of 10k datasets.
+    interface Row {
+      id: number;
+      fields: Map<string, number>;
+    }
+    const rows: Row[] = model.datasets.map((_, i) => ({ id: i + 1, fields: new Map() }));
+    const byKey = new Map<string, Row>(model.datasets.map((d, i) => [datasetKey(d), rows[i]!]));
+    const bySpelling = new Map<string, Map<string, Row>>();
+    model.datasets.forEach((d, i) => {
+      let inTenant = bySpelling.get(d.tenant);
+      if (!inTenant) bySpelling.set(d.tenant, (inTenant = new Map()));
+      inTenant.set(d.name, rows[i]!);
+    });
+    const target = (ref: { tenant: string; name: string }): Row | undefined => bySpelling.get(ref.tenant)?.get(ref.name) ?? byKey.get(datasetKey(ref));
     const nameCount = new Map<string, number>();
     for (const d of model.datasets) nameCount.set(d.name.toLowerCase(), (nameCount.get(d.name.toLowerCase()) ?? 0) + 1);
     const defaultTenant = model.config.defaultTenant;
@@ -86,13 +94,8 @@ export function writeCatalog(db: Database, model: Model, info: BuildInfo): Omit<
       const id = i + 1;
       const ambiguous = (nameCount.get(d.name.toLowerCase()) ?? 0) > 1;
       const display = d.tenant === defaultTenant || !ambiguous ? d.name : `${d.tenant}/${d.name}`;
-      const replacement = d.deprecated?.replacement ? (ids.get(datasetKey(d.deprecated.replacement)) ?? null) : null;
-      const byPath = new Map<string, number>();
-      const entry = { id, fields: byPath };
-      let inTenant = bySpelling.get(d.tenant);
-      if (!inTenant) bySpelling.set(d.tenant, (inTenant = new Map()));
-      inTenant.set(d.name, entry);
-      byKey.set(datasetKey(d), entry);
+      const replacement = d.deprecated?.replacement ? (target(d.deprecated.replacement)?.id ?? null) : null;
+      const byPath = rows[i]!.fields;
       insDataset.add(
         id, d.tenant, d.name, display, d.domain, d.owner, d.description, d.location, d.format, d.schemaFile, d.sourceFile,
         JSON.stringify(d.partitionKeys), JSON.stringify(d.properties),
@@ -116,7 +119,7 @@ export function writeCatalog(db: Database, model: Model, info: BuildInfo): Omit<
         insLineage.add(up, i + 1);
         edgeCount++;
       }
-      const byPath = target(d)!.fields;
+      const byPath = rows[i]!.fields;
       for (const f of d.fields) {
         if (f.from.length === 0) continue;
         const down = byPath.get(f.path)!;
@@ -143,10 +146,10 @@ export function writeCatalog(db: Database, model: Model, info: BuildInfo): Omit<
     }
     let nextId = model.datasets.length;
     for (const [k, o] of [...latest].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      if (ids.has(k)) continue;
+      if (byKey.has(k)) continue;
       // A dataset only pipelines have seen: listed, searchable, marked declared = 0.
       const id = ++nextId;
-      ids.set(k, id);
+      byKey.set(k, { id, fields: new Map() });
       const display = o.tenant === defaultTenant || (nameCount.get(o.dataset.toLowerCase()) ?? 0) === 0 ? o.dataset : `${o.tenant}/${o.dataset}`;
       insDataset.add(id, o.tenant, o.dataset, display, null, null, null, null, null, null, null, '[]', '{}', 0, null, null, null, 0);
       const observed = o.schema ? (JSON.parse(o.schema) as ObservedField[]) : [];
@@ -167,10 +170,10 @@ export function writeCatalog(db: Database, model: Model, info: BuildInfo): Omit<
     // Lineage of observed-only datasets comes from what their latest run read.
     for (const [k, o] of latest) {
       if (declared.has(k) || !o.upstream) continue;
-      const down = ids.get(k)!;
+      const down = byKey.get(k)!.id;
       const seen = new Set<number>();
       for (const ref of JSON.parse(o.upstream) as string[]) {
-        const up = ids.get(datasetKey(parseDatasetRef(ref, o.tenant)));
+        const up = byKey.get(datasetKey(parseDatasetRef(ref, o.tenant)))?.id;
         if (up === undefined || up === down || seen.has(up)) continue;
         seen.add(up);
         insLineage.add(up, down);
@@ -199,7 +202,7 @@ export function writeCatalog(db: Database, model: Model, info: BuildInfo): Omit<
     for (const [k, o] of latest) {
       if (declared.has(k)) continue;
       const observed = o.schema ? (JSON.parse(o.schema) as ObservedField[]) : [];
-      insSearch.run(ids.get(k)!, o.dataset, o.tenant, '', '', '', '', '', observed.map((f) => f.name).join(' '), '');
+      insSearch.run(byKey.get(k)!.id, o.dataset, o.tenant, '', '', '', '', '', observed.map((f) => f.name).join(' '), '');
     }
 
     for (const batch of [insDataset, insField, insTag, insTermLink, insLineage, insColumn, insTerm, insObs]) batch.flush();
