@@ -13,6 +13,7 @@ import {
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processAlive } from '../../src/files/owned-temp.js';
 
 /**
  * Ask the kernel for a free TCP port on 127.0.0.1. The port is released
@@ -172,15 +173,6 @@ export async function answersHttp(url: string, bodyIncludes?: string): Promise<b
   }
 }
 
-/** Is a process with this pid alive? */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** True when something accepts TCP connections on 127.0.0.1:port. */
 export function acceptsTcp(port: number): Promise<boolean> {
@@ -231,7 +223,7 @@ export function reapStale(prefix: string): void {
     const dir = join(base, name);
     try {
       const owner = Number(readFileSync(join(dir, 'owner.pid'), 'utf8'));
-      if (!Number.isInteger(owner) || owner <= 0 || pidAlive(owner)) continue;
+      if (!Number.isInteger(owner) || owner <= 0 || processAlive(owner)) continue;
       const pidsFile = join(dir, 'daemons.pid');
       const pids = existsSync(pidsFile)
         ? readFileSync(pidsFile, 'utf8').split('\n').filter(Boolean).map(Number)
