@@ -3,6 +3,7 @@
 import type { Database } from '../db/index.js';
 import type { Catalog } from './open.js';
 import { SEARCH_WEIGHTS } from './schema.js';
+import { SEARCH_COLUMNS, SearchIndex, type Ranked } from './search-index.js';
 import { toFtsQuery } from './search-query.js';
 import type { CatalogStats, DatasetDetail, DatasetSummary, Direction, LineageGraph, Observation, SearchResult, TermDetail, TermSummary } from './api-types.js';
 
@@ -203,62 +204,94 @@ function latestObservation(db: Database, tenant: string, name: string): Observat
 
 // ---------------------------------------------------------------- search
 
-const SEARCH_COLUMNS = ['name', 'tenant', 'description', 'domain', 'owner', 'tags', 'terms', 'fields', 'field_descriptions'] as const;
+/** In-memory search indexes of open catalogs (prepareSearch): absent, being built (a promise), or built (null when not applicable). */
+const searchIndexes = new WeakMap<Catalog, Promise<SearchIndex | null> | SearchIndex | null>();
+
+/**
+ * Builds the in-memory search index of a catalog that will answer many searches
+ * (metafuse serve does this for each catalog it opens). Until it is ready, and
+ * without it, searches rank on SQLite's FTS5 index, with the same results.
+ * `pause` runs between slices of the build (serve yields to its event loop).
+ */
+export function prepareSearch(cat: Catalog, pause?: () => Promise<void> | void): Promise<void> {
+  const existing = searchIndexes.get(cat);
+  if (existing !== undefined) return Promise.resolve(existing).then(() => undefined);
+  const building = SearchIndex.build(cat.db, pause).then(
+    (index) => (searchIndexes.set(cat, index), index),
+    (e: unknown) => {
+      // A catalog closed while its index was being built: nothing left to search.
+      searchIndexes.delete(cat);
+      throw e;
+    },
+  );
+  searchIndexes.set(cat, building);
+  return building.then(() => undefined);
+}
 
 export function searchDatasets(cat: Catalog, query: string, limit = 20): { query: string; results: SearchResult[] } {
   const fts = toFtsQuery(query);
   if (!fts) return { query, results: [] };
-  const rows = cat.db
-    .prepare(
-      `SELECT d.id, d.display_name, d.tenant, d.domain, d.owner, d.description, s.rank AS rank,
-              (SELECT group_concat(t.tag, char(31) ORDER BY t.tag) FROM tags t WHERE t.dataset_id = d.id AND t.field_id IS NULL) AS tag_list,
-              (lower(d.name) = lower(?)) AS exact
-       FROM dataset_search s JOIN datasets d ON d.id = s.rowid
-       WHERE dataset_search MATCH ? AND rank MATCH 'bm25(${SEARCH_WEIGHTS.join(', ')})'
-       ORDER BY exact DESC, s.rank LIMIT ?`,
-    )
-    .all<{ id: number; tag_list: string | null; display_name: string; tenant: string; domain: string | null; owner: string | null; description: string | null; rank: number; exact: number }>(
-      query.trim(),
-      fts.match,
-      limit,
-    );
-  const results = rows.map((r) => ({
-    name: r.display_name,
-    tenant: r.tenant,
-    domain: r.domain,
-    owner: r.owner,
-    description: r.description,
-    // Significant digits, not decimals: bm25 scores of words in most datasets are ~1e-6
-    // (FTS5 clamps a negative IDF), and rounding them to 0 would erase the ranking.
-    score: Number((-r.rank).toPrecision(4)),
-    matched: [] as string[],
-    tags: splitList(r.tag_list),
-  }));
-  markMatchedColumns(cat.db, fts.tokens, results, rows);
+  const db = cat.db;
+  const index = searchIndexes.get(cat);
+  // Datasets named exactly as the query come first (then by rank).
+  const exact = (): Set<number> => new Set(db.prepare('SELECT id FROM datasets WHERE name = ? COLLATE NOCASE').all<{ id: number }>(query.trim()).map((r) => r.id));
+  const ranked =
+    (index instanceof SearchIndex ? index.rank(fts.parts, exact(), limit) : null) ??
+    db
+      .prepare(
+        `SELECT s.rowid AS id, s.rank AS rank FROM dataset_search s JOIN datasets d ON d.id = s.rowid
+         WHERE dataset_search MATCH ? AND rank MATCH 'bm25(${SEARCH_WEIGHTS.join(', ')})'
+         ORDER BY (lower(d.name) = lower(?)) DESC, s.rank LIMIT ?`,
+      )
+      .all<Ranked>(fts.match, query.trim(), limit);
+  if (ranked.length === 0) return { query, results: [] };
+  // The returned datasets with what the search index holds for them (for "why it matched").
+  const rows = new Map(
+    db
+      .prepare(
+        `SELECT d.id, d.display_name, d.tenant, d.domain, d.owner, d.description,
+                (SELECT group_concat(t.tag, char(31) ORDER BY t.tag) FROM tags t WHERE t.dataset_id = d.id AND t.field_id IS NULL) AS tag_list,
+                ${SEARCH_COLUMNS.map((c, i) => `s.${c} AS s${i}`).join(', ')}
+         FROM datasets d JOIN dataset_search s ON s.rowid = d.id WHERE d.id IN (SELECT value FROM json_each(?))`,
+      )
+      .all<SearchRow>(JSON.stringify(ranked.map((r) => r.id)))
+      .map((r) => [r.id, r]),
+  );
+  // A token matches where a word starts, words as the index splits them: "ord" is in "orders" but not in "golden-record".
+  const wordStart = new RegExp(`(?<![\\p{L}\\p{N}\\p{Co}])(?:${fts.tokens.map(foldWord).join('|')})`, 'u');
+  const results = ranked.map(({ id, rank }) => {
+    const r = rows.get(id)!;
+    return {
+      name: r.display_name,
+      tenant: r.tenant,
+      domain: r.domain,
+      owner: r.owner,
+      description: r.description,
+      // Significant digits, not decimals: bm25 scores of words in most datasets are ~1e-6
+      // (FTS5 clamps a negative IDF), and rounding them to 0 would erase the ranking.
+      score: Number((-rank).toPrecision(4)),
+      matched: SEARCH_COLUMNS.filter((_, i) => wordStart.test(foldWord(r[`s${i}`] ?? ''))).map((c) => (c === 'field_descriptions' ? 'field descriptions' : c)),
+      tags: splitList(r.tag_list),
+    };
+  });
   return { query, results };
 }
 
-/** Which columns hold a query token, for "why it matched" (cheap: only the returned rows). */
-function markMatchedColumns(db: Database, tokens: string[], results: SearchResult[], rows: Array<{ id: number }>): void {
-  if (tokens.length === 0 || results.length === 0) return;
-  const stmt = db.prepare(`SELECT ${SEARCH_COLUMNS.join(', ')} FROM dataset_search WHERE rowid = ?`);
-  const folded = tokens.map(foldWord);
-  results.forEach((res, i) => {
-    const src = stmt.get<Record<string, string>>(rows[i]!.id);
-    if (!src) return;
-    for (const col of SEARCH_COLUMNS) {
-      // Words as the index splits them, matched by prefix: "ord" is in "orders" but not in "golden-record".
-      const words = foldWord(src[col] ?? '').match(WORD) ?? [];
-      if (folded.some((t) => words.some((w) => w.startsWith(t)))) res.matched.push(col === 'field_descriptions' ? 'field descriptions' : col);
-    }
-  });
+interface SearchRow {
+  id: number;
+  display_name: string;
+  tenant: string;
+  domain: string | null;
+  owner: string | null;
+  description: string | null;
+  tag_list: string | null;
+  /** The search index's columns, s0 … s8 in SEARCH_COLUMNS order. */
+  [column: `s${number}`]: string | null;
 }
-
-const WORD = /[\p{L}\p{N}\p{Co}]+/gu;
 
 /** Lower case without diacritics, like the index's `unicode61 remove_diacritics 2`. */
 function foldWord(s: string): string {
-  return s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+  return /^[\x00-\x7f]*$/.test(s) ? s.toLowerCase() : s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
 }
 
 // ---------------------------------------------------------------- lineage

@@ -3,6 +3,8 @@
 // results appear as you type. Everything else is plain text: FTS operators
 // (AND, OR, NOT, NEAR, column filters, parentheses) have no special meaning.
 
+import type { QueryPart } from './search-index.js';
+
 const MAX_QUERY_CHARS = 500;
 const MAX_TERMS = 32;
 const TOKEN = /[\p{L}\p{N}\p{Co}]+/gu;
@@ -12,11 +14,13 @@ export interface FtsQuery {
   match: string;
   /** Lower-case tokens, for showing what matched. */
   tokens: string[];
+  /** The phrases the expression is made of, for the in-memory index (search-index.ts). */
+  parts: QueryPart[];
 }
 
 export function toFtsQuery(input: string): FtsQuery | null {
   const text = input.slice(0, MAX_QUERY_CHARS);
-  const parts: Array<{ tokens: string[]; prefix: boolean }> = [];
+  const parts: QueryPart[] = [];
   const re = /"([^"]*)"|(\S+)/g;
   for (let m = re.exec(text); m !== null && parts.length < MAX_TERMS; m = re.exec(text)) {
     const phrase = m[1] !== undefined;
@@ -30,5 +34,5 @@ export function toFtsQuery(input: string): FtsQuery | null {
   const endsInWord = /[\p{L}\p{N}\p{Co}*]$/u.test(text);
   if (endsInWord && !/"\s*$/.test(text)) last.prefix = true;
   const match = parts.map((p) => `"${p.tokens.join(' ')}"${p.prefix ? ' *' : ''}`).join(' ');
-  return { match, tokens: [...new Set(parts.flatMap((p) => p.tokens))] };
+  return { match, tokens: [...new Set(parts.flatMap((p) => p.tokens))], parts };
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CatalogError, openCatalog, type Catalog } from '../catalog/open.js';
+import { prepareSearch } from '../catalog/queries.js';
 import { openStoreTarget, isStoreUrl } from '../store/open.js';
 import { pull } from '../store/pull.js';
 
@@ -102,6 +103,9 @@ export class CatalogSource {
         if (old.users === 0) old.catalog.close();
       }
       this.lastError = undefined;
+      // Searches rank on an in-memory index once it is built, a slice at a time between
+      // requests (FTS5 answers meanwhile). A catalog retired before it is done stops it.
+      prepareSearch(catalog, () => new Promise<void>((resolve) => setImmediate(resolve))).catch(() => {});
       if (!initial) this.o.onSwap?.(next.catalog.meta.version);
     } catch (e) {
       if (initial) throw e;
