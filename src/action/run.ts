@@ -7,7 +7,7 @@ import path from 'node:path';
 import { compileCatalog } from '../catalog/compile.js';
 import { flattenFields } from '../catalog/observations.js';
 import { diffModels, type DiffResult } from '../diff/compute.js';
-import { renderMarkdown, verdict, type DiffSides } from '../diff/render.js';
+import { diffSide, renderMarkdown, verdict, type DiffSides } from '../diff/render.js';
 import { loadSide } from '../diff/sources.js';
 import { provenance } from '../git/git.js';
 import { ArrowSchemaError, readArrowSchema } from '../spec/arrow-schema.js';
@@ -132,7 +132,7 @@ async function check(s: Settings, env: ActionEnv): Promise<void> {
         const base = await loadSide(baseRef, { specsDir: s.specs, pullUrl, cache });
         if (base.errors > 0) env.warning(`the base (${base.label}) has ${base.errors} validation errors; the diff uses what could be read`);
         const result = diffModels(base.model, specs.model);
-        const sides = { base: { label: base.label, specHash: base.model.specHash }, head: { label: `${s.specs} (this ${pr ? 'pull request' : 'commit'})`, specHash: specs.model.specHash } };
+        const sides = { base: diffSide(base.label, base.model), head: diffSide(`${s.specs} (this ${pr ? 'pull request' : 'commit'})`, specs.model) };
         env.info(`${verdict(result)} (${base.label} → ${s.specs})`);
         return { result, sides };
       });

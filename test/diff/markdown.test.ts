@@ -5,7 +5,7 @@
 // `npx vitest run test/diff/markdown.test.ts -u`, then read its diff.
 import { afterEach, describe, expect, it } from 'vitest';
 import { type DiffResult } from '../../src/diff/compute.js';
-import { MARKDOWN_LIMIT, MERMAID_LIMIT, renderJson, renderMarkdown, type DiffSides } from '../../src/diff/render.js';
+import { diffSide, MARKDOWN_LIMIT, MERMAID_LIMIT, renderJson, renderMarkdown, renderText, type DiffSides } from '../../src/diff/render.js';
 import { cleanupSpecTrees } from '../helpers/fixtures.js';
 import { clone, diffSpecs, type DatasetSpec, type Specs } from './support.js';
 
@@ -308,5 +308,26 @@ describe('names and descriptions cannot break the Markdown', () => {
     const md = renderMarkdown(r, { base: { label: 'git:<b>|x`', specHash: '' }, head: { label: 'dir|<script>', specHash: '' } });
     checkMarkdown(md);
     expect(md).not.toMatch(/<b>|<script/);
+  });
+});
+
+describe('spec hashes of the sides', () => {
+  it('are computed only for the JSON output (hashing a large model is costly)', async () => {
+    const r = await diffSpecs(SALES, salesHead());
+    let reads = 0;
+    const model = (h: string) => ({
+      get specHash() {
+        reads++;
+        return h;
+      },
+    });
+    const sides = { base: diffSide('base', model('b'.repeat(64))), head: diffSide('head', model('h'.repeat(64))) };
+    renderMarkdown(r, sides);
+    renderText(r, sides, (_style, s) => s);
+    expect(reads).toBe(0);
+    const json = JSON.parse(renderJson(r, sides)) as { base: { label: string; specHash: string }; head: { specHash: string } };
+    expect(json.base).toEqual({ label: 'base', specHash: 'b'.repeat(64) });
+    expect(json.head.specHash).toBe('h'.repeat(64));
+    expect(reads).toBe(2);
   });
 });

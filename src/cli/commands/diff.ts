@@ -1,5 +1,5 @@
 import { diffModels } from '../../diff/compute.js';
-import { renderJson, renderMarkdown, renderText } from '../../diff/render.js';
+import { diffSide, renderJson, renderMarkdown, renderText } from '../../diff/render.js';
 import { loadSide, SourceError } from '../../diff/sources.js';
 import type { ParseCache } from '../../spec/index.js';
 import { summaryLine } from '../../spec/report.js';
@@ -62,7 +62,7 @@ Examples:
     }
     if (base.errors > 0) io.err(`note: the base (${base.label}) has ${base.errors} validation errors; the diff uses what could be read\n`);
     const result = diffModels(base.model, head.model);
-    const sides = { base: { label: base.label, specHash: base.model.specHash }, head: { label: head.label, specHash: head.model.specHash } };
+    const sides = { base: diffSide(base.label, base.model), head: diffSide(head.label, head.model) };
     if (format === 'json') io.out(renderJson(result, sides));
     else if (format === 'markdown') io.out(renderMarkdown(result, sides));
     else io.out(renderText(result, sides, (style, s) => paint(io, style, s)));
