@@ -338,6 +338,15 @@ function lineageIndex(cat: Catalog): LineageIndex {
     const fill = start.slice(0, size);
     const targets = new Int32Array(pairs);
     for (let e = 0; e < pairs; e++) targets[fill[Number(flat[2 * e + fromOffset])]!++] = Number(flat[2 * e + 1 - fromOffset]);
+    // Each dataset's neighbours in name order (insertion sort: a handful each), so a walk emits edges already sorted.
+    for (let i = 0; i < size; i++) {
+      for (let k = start[i]! + 1; k < start[i + 1]!; k++) {
+        const t = targets[k]!;
+        let j = k - 1;
+        for (; j >= start[i]! && rank[targets[j]!]! > rank[t]!; j--) targets[j + 1] = targets[j]!;
+        targets[j + 1] = t;
+      }
+    }
     return { start, to: targets };
   };
   index = { names, rank, byRank, down: csr(0), up: csr(1) };
@@ -386,17 +395,19 @@ export function lineage(cat: Catalog, ref: string, direction: Direction = 'both'
     const id = byRank[k % size]!;
     return { name: names[id]!, depth: distance[id]! };
   });
-  const edgeOrder: number[] = [];
-  for (const id of reached) {
+  // Sources in name order, each with its targets already in name order: edges sorted by (from, to) without sorting them.
+  const edges: LineageGraph['edges'] = [];
+  for (const r of Int32Array.from(reached, (id) => rank[id]!).sort()) {
+    const id = byRank[r]!;
+    const from = names[id]!;
     for (let k = down.start[id]!; k < down.start[id + 1]!; k++) {
       const to = down.to[k]!;
-      if (distance[to] !== NONE) edgeOrder.push(rank[id]! * size + rank[to]!);
+      if (distance[to] !== NONE) edges.push({ from, to: names[to]! });
     }
   }
-  const edges = Array.from(Float64Array.from(edgeOrder).sort(), (k) => ({ from: names[byRank[Math.floor(k / size)]!]!, to: names[byRank[k % size]!]! }));
-  const idList = reached.join(',');
   const graph: LineageGraph = { root: root.display_name, nodes, edges };
   if (columns) {
+    const idList = reached.join(',');
     const edgeKeys = new Set(edges.map((e) => `${e.from}\u0000${e.to}`));
     graph.columns = db
       .prepare(

@@ -153,6 +153,7 @@ describe('lineage closure (property)', () => {
               expect({ root: got.root, nodes: sortNodes(got.nodes), edges: sortEdges(got.edges) }, args.join(' ')).toEqual(want);
               // The CLI's own order: by depth, then name; edges sorted.
               expect(got.nodes).toEqual(sortNodes(got.nodes));
+              expect(got.edges).toEqual(sortEdges(got.edges));
             }
           },
         ),
