@@ -5,6 +5,11 @@
 //
 //   node bench/queries.mjs --catalog bench/out/catalog-10000.db [--seed 1]
 //        [--calls 2000] [--lineage-calls 200] [--budget 5] [--warmup 1]
+//        [--no-search-index]
+//
+// The catalog's in-memory search index is prepared first, as `metafuse serve`
+// prepares it for every catalog it opens (its build time is searchIndexMs);
+// --no-search-index leaves it out, so that searches rank on FTS5 alone.
 //
 // Prints one JSON object on stdout: for search, show and lineage, the number of
 // timed calls and their p50, p95 and max in ms.
