@@ -101,7 +101,8 @@ function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
-  if (typeof v === 'number') return 'a number';
+  // .nan and .inf are YAML numbers, but no schema accepts them: say which value it is.
+  if (typeof v === 'number') return Number.isFinite(v) ? 'a number' : `${Number.isNaN(v) ? '.nan' : v > 0 ? '.inf' : '-.inf'} (not a finite number)`;
   if (typeof v === 'boolean') return 'a boolean';
   return `a ${typeof v}`;
 }
