@@ -45503,8 +45503,9 @@ function typeName(v) {
         return 'a list';
     if (typeof v === 'object')
         return 'a mapping';
+    // .nan and .inf are YAML numbers, but no schema accepts them: say which value it is.
     if (typeof v === 'number')
-        return 'a number';
+        return Number.isFinite(v) ? 'a number' : `${Number.isNaN(v) ? '.nan' : v > 0 ? '.inf' : '-.inf'} (not a finite number)`;
     if (typeof v === 'boolean')
         return 'a boolean';
     return `a ${typeof v}`;
