@@ -105,7 +105,8 @@ export class CatalogSource {
       this.lastError = undefined;
       // Searches rank on an in-memory index once it is built, a slice at a time between
       // requests (FTS5 answers meanwhile). A catalog retired before it is done stops it.
-      prepareSearch(catalog, () => new Promise<void>((resolve) => setImmediate(resolve))).catch(() => {});
+      const between = () => new Promise<void>((resolve, reject) => setImmediate(() => (next.retired ? reject(new Error('catalog retired')) : resolve())));
+      prepareSearch(catalog, between).catch(() => {});
       if (!initial) this.o.onSwap?.(next.catalog.meta.version);
     } catch (e) {
       if (initial) throw e;
