@@ -47175,6 +47175,11 @@ function diffTerms(base, head, add) {
 }
 /** Fills impact (downstream datasets and fields) for breaking and warning changes, over the union of both lineage graphs. */
 function addImpact(changes, base, head, name, renames) {
+    // Only breaking changes and warnings get an impact; a diff of safe changes (most pull
+    // requests) need not index both models' lineage (~0.35 s at 10,000 datasets).
+    const needsImpact = (c) => c.severity !== 'safe' && c.dataset !== undefined;
+    if (!changes.some(needsImpact))
+        return;
     const downstream = new Map();
     const ids = new Map();
     const fieldDown = new Map();
@@ -47232,7 +47237,7 @@ function addImpact(changes, base, head, name, renames) {
         return out;
     };
     for (const c of changes) {
-        if (c.severity === 'safe' || c.dataset === undefined)
+        if (!needsImpact(c))
             continue;
         const start = keyOfShown.get(c.dataset) ?? [];
         const impact = reach(start);

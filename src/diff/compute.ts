@@ -277,6 +277,10 @@ function diffTerms(base: GlossaryTerm[], head: GlossaryTerm[], add: (c: Omit<Cha
 
 /** Fills impact (downstream datasets and fields) for breaking and warning changes, over the union of both lineage graphs. */
 function addImpact(changes: Change[], base: Model, head: Model, name: Namer, renames: Array<[Dataset, Dataset]>): void {
+  // Only breaking changes and warnings get an impact; a diff of safe changes (most pull
+  // requests) need not index both models' lineage (~0.35 s at 10,000 datasets).
+  const needsImpact = (c: Change) => c.severity !== 'safe' && c.dataset !== undefined;
+  if (!changes.some(needsImpact)) return;
   const downstream = new Map<string, Set<string>>();
   const ids = new Map<string, DatasetId>();
   const fieldDown = new Map<string, Set<string>>();
@@ -330,8 +334,8 @@ function addImpact(changes: Change[], base: Model, head: Model, name: Namer, ren
     return out;
   };
   for (const c of changes) {
-    if (c.severity === 'safe' || c.dataset === undefined) continue;
-    const start = keyOfShown.get(c.dataset) ?? [];
+    if (!needsImpact(c)) continue;
+    const start = keyOfShown.get(c.dataset!) ?? [];
     const impact = reach(start);
     c.impact = impact.map((x) => x.name);
     c.impactDepth = impact;
