@@ -42495,6 +42495,7 @@ const {
 
 
 
+
 const LIMITS = {
     /** Largest YAML file read. */
     yamlFileBytes: 4 * 1024 * 1024,
@@ -42539,7 +42540,16 @@ function errnoText(e) {
 /** Reads (unless the bytes are given) and parses one file. */
 function parseJob(job) {
     const bytes = readBytes(job);
-    return bytes instanceof Uint8Array ? parseSpecBytes(bytes, job.display) : bytes;
+    if (!(bytes instanceof Uint8Array))
+        return bytes;
+    const outcome = parseSpecBytes(bytes, job.display);
+    if (job.hash && outcome.ok)
+        outcome.key = contentKey(bytes);
+    return outcome;
+}
+/** The parse cache's key of a file: the sha1 of its bytes. */
+function contentKey(bytes) {
+    return (0,external_node_crypto_.createHash)('sha1').update(bytes).digest('hex');
 }
 /** Text of a spec file without its byte-order mark. */
 function decodeText(bytes) {
@@ -42822,7 +42832,6 @@ function computeLineStarts(text) {
 
 
 
-
 /** Path shown to users: relative to the current directory, forward slashes. */
 function displayPath(abs) {
     const cwd = process.cwd();
@@ -42871,10 +42880,16 @@ async function readSpecFiles(jobs, bag, cache) {
     jobs.forEach((job, i) => {
         if (!cache)
             return void todo.push(i);
+        // Nothing cached yet (the first side of a diff, a first incremental run): every
+        // file is parsed, and the parsers hash what they read, on their threads.
+        if (cache.size === 0) {
+            job.hash = true;
+            return void todo.push(i);
+        }
         const bytes = readBytes(job);
         if (!(bytes instanceof Uint8Array))
             return void record(job, bytes);
-        const key = (0,external_node_crypto_.createHash)('sha1').update(bytes).digest('hex');
+        const key = contentKey(bytes);
         const docs = cache.get(key);
         if (docs) {
             loaded[i] = { file: new SpecFile(job.abs, job.display, decodeText(bytes)), docs };
@@ -42890,8 +42905,10 @@ async function readSpecFiles(jobs, bag, cache) {
         const file = record(jobs[i], outcomes[k]);
         if (file) {
             loaded[i] = file;
-            if (cache)
-                cache.set(keys[i], file.docs);
+            const o = outcomes[k];
+            const key = keys[i] ?? (o.ok ? o.key : undefined);
+            if (cache && key !== undefined)
+                cache.set(key, file.docs);
         }
     });
     return loaded.filter((f) => f !== undefined);

@@ -1,13 +1,12 @@
 // Finds and parses every *.yaml / *.yml file under a specs root. Bad files become
 // diagnostics; limits keep hostile input bounded (see docs/spec-format.md, "Limits").
-import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { DiagnosticBag } from './diagnostics.js';
-import { decodeText, errnoText, parseJob, readBytes, type ParseJob, type ParseOutcome } from './parse.js';
+import { contentKey, decodeText, errnoText, parseJob, readBytes, type ParseJob, type ParseOutcome } from './parse.js';
 import { SpecFile } from './source.js';
 
 export { LIMITS } from './parse.js';
@@ -84,9 +83,15 @@ async function readSpecFiles(jobs: ParseJob[], bag: DiagnosticBag, cache?: Parse
   const keys: string[] = [];
   jobs.forEach((job, i) => {
     if (!cache) return void todo.push(i);
+    // Nothing cached yet (the first side of a diff, a first incremental run): every
+    // file is parsed, and the parsers hash what they read, on their threads.
+    if (cache.size === 0) {
+      job.hash = true;
+      return void todo.push(i);
+    }
     const bytes = readBytes(job);
     if (!(bytes instanceof Uint8Array)) return void record(job, bytes);
-    const key = createHash('sha1').update(bytes).digest('hex');
+    const key = contentKey(bytes);
     const docs = cache.get(key);
     if (docs) {
       loaded[i] = { file: new SpecFile(job.abs, job.display, decodeText(bytes)), docs };
@@ -101,7 +106,9 @@ async function readSpecFiles(jobs: ParseJob[], bag: DiagnosticBag, cache?: Parse
     const file = record(jobs[i]!, outcomes[k]!);
     if (file) {
       loaded[i] = file;
-      if (cache) cache.set(keys[i]!, file.docs);
+      const o = outcomes[k]!;
+      const key = keys[i] ?? (o.ok ? o.key : undefined);
+      if (cache && key !== undefined) cache.set(key, file.docs);
     }
   });
   return loaded.filter((f): f is LoadedFile => f !== undefined);

@@ -1,6 +1,7 @@
 // Reading and parsing one spec file, with no dependency on diagnostics or source
 // positions: the same code runs on the main thread and in the parse workers
 // (parse-worker.ts), which send their outcomes back as plain data.
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import jsYaml from 'js-yaml';
@@ -21,6 +22,8 @@ export interface ParseJob {
   abs: string;
   display: string;
   bytes?: Uint8Array;
+  /** Also return the sha1 of the file's bytes (the parse cache's key), computed where the file is read. */
+  hash?: boolean;
 }
 
 /**
@@ -28,7 +31,7 @@ export interface ParseJob {
  * is (a line and column, or a whole document of the text).
  */
 export type ParseOutcome =
-  | { ok: true; text: string; docs: unknown[] }
+  | { ok: true; text: string; docs: unknown[]; key?: string }
   | { ok: false; code: string; message: string; line?: number; column?: number; doc?: number; text?: string };
 
 export function readBytes(job: ParseJob): Uint8Array | ParseOutcome {
@@ -62,7 +65,15 @@ export function errnoText(e: unknown): string {
 /** Reads (unless the bytes are given) and parses one file. */
 export function parseJob(job: ParseJob): ParseOutcome {
   const bytes = readBytes(job);
-  return bytes instanceof Uint8Array ? parseSpecBytes(bytes, job.display) : bytes;
+  if (!(bytes instanceof Uint8Array)) return bytes;
+  const outcome = parseSpecBytes(bytes, job.display);
+  if (job.hash && outcome.ok) outcome.key = contentKey(bytes);
+  return outcome;
+}
+
+/** The parse cache's key of a file: the sha1 of its bytes. */
+export function contentKey(bytes: Uint8Array): string {
+  return createHash('sha1').update(bytes).digest('hex');
 }
 
 /** Text of a spec file without its byte-order mark. */
