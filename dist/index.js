@@ -39289,6 +39289,12 @@ function nestedChildren(t) {
 ;// CONCATENATED MODULE: ./lib/spec/fields.js
 
 
+/**
+ * The empty list every new field starts with, shared and frozen: most fields have
+ * no tags, terms or column lineage, and three empty arrays per field were ~60 MB
+ * at 50,000 datasets. Code that adds to a field's list assigns a new array.
+ */
+const NONE = Object.freeze([]);
 function buildFields(entries, src, bag) {
     const at = (path, where = 'value') => ({ file: src.file, doc: src.doc, path, at: where });
     const slots = new Map();
@@ -39310,9 +39316,9 @@ function buildFields(entries, src, bag) {
             sqlType: sqlType(type),
             nullable,
             description: src.arrow?.descriptions.get(path) ?? null,
-            tags: [],
-            terms: [],
-            from: [],
+            tags: NONE,
+            terms: NONE,
+            from: NONE,
         };
         const slot = { field, arrow: type };
         slots.set(path, slot);
@@ -43209,7 +43215,7 @@ async function analyze(docs, root, bag, inputs) {
                 continue;
             }
             if (!field.from.some((c) => c.field === fieldPath && c.tenant === tid.tenant && c.name === tid.name)) {
-                field.from.push({ tenant: tid.tenant, name: tid.name, field: fieldPath });
+                field.from = [...field.from, { tenant: tid.tenant, name: tid.name, field: fieldPath }];
             }
         }
     }

@@ -195,7 +195,7 @@ export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticB
         continue;
       }
       if (!field.from.some((c) => c.field === fieldPath && c.tenant === tid.tenant && c.name === tid.name)) {
-        field.from.push({ tenant: tid.tenant, name: tid.name, field: fieldPath });
+        field.from = [...field.from, { tenant: tid.tenant, name: tid.name, field: fieldPath }];
       }
     }
   }

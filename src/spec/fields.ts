@@ -8,6 +8,13 @@ import type { SpecFile } from './source.js';
 import { didYouMean } from './suggest.js';
 import { formatType, nestedChildren, parseType, sqlType, TypeSyntaxError, type ArrowType, type ChildField } from './types.js';
 
+/**
+ * The empty list every new field starts with, shared and frozen: most fields have
+ * no tags, terms or column lineage, and three empty arrays per field were ~60 MB
+ * at 50,000 datasets. Code that adds to a field's list assigns a new array.
+ */
+const NONE: never[] = Object.freeze([]) as unknown as never[];
+
 /** A field before annotations: its place in the tree and its type. */
 interface Slot {
   field: Field;
@@ -49,9 +56,9 @@ export function buildFields(entries: FieldEntry[] | undefined, src: FieldSource,
       sqlType: sqlType(type),
       nullable,
       description: src.arrow?.descriptions.get(path) ?? null,
-      tags: [],
-      terms: [],
-      from: [],
+      tags: NONE,
+      terms: NONE,
+      from: NONE,
     };
     const slot = { field, arrow: type };
     slots.set(path, slot);
