@@ -98,9 +98,7 @@ class AzureStore {
         try {
             const client = container.getBlobClient(key);
             const r = await client.download(0, undefined, { abortSignal: idle.signal, onProgress: () => idle.touch(), ...(options.ifNoneMatch ? { conditions: { ifNoneMatch: options.ifNoneMatch } } : {}) });
-            const body = options.onProgress
-                ? await (0,_body_js__WEBPACK_IMPORTED_MODULE_2__/* .readBody */ .x)(r.readableStreamBody, r.contentLength, options.onProgress)
-                : await streamToBuffer(r.readableStreamBody);
+            const body = await (0,_body_js__WEBPACK_IMPORTED_MODULE_2__/* .readBody */ .x)(r.readableStreamBody, r.contentLength, options.onProgress);
             return { status: 'ok', info: { token: r.etag ?? '', size: body.length, metadata: r.metadata ?? {} }, body };
         }
         catch (e) {
@@ -173,34 +171,6 @@ class AzureStore {
             idle.done();
         }
     }
-}
-async function streamToBuffer(stream) {
-    const chunks = [];
-    for await (const c of stream)
-        chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
-    return Buffer.concat(chunks);
-}
-
-
-/***/ }),
-
-/***/ 54017:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
-
-/* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   x: () => (/* binding */ readBody)
-/* harmony export */ });
-/** Collects a stream's chunks, calling onProgress after each; the result is one Buffer, as before. */
-async function readBody(stream, total, onProgress) {
-    const chunks = [];
-    let received = 0;
-    for await (const c of stream) {
-        const chunk = typeof c === 'string' ? Buffer.from(c) : Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
-        chunks.push(chunk);
-        received += chunk.length;
-        onProgress(received, total);
-    }
-    return Buffer.concat(chunks, received);
 }
 
 

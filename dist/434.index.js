@@ -2,28 +2,6 @@ export const id = 434;
 export const ids = [434];
 export const modules = {
 
-/***/ 54017:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
-
-/* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   x: () => (/* binding */ readBody)
-/* harmony export */ });
-/** Collects a stream's chunks, calling onProgress after each; the result is one Buffer, as before. */
-async function readBody(stream, total, onProgress) {
-    const chunks = [];
-    let received = 0;
-    for await (const c of stream) {
-        const chunk = typeof c === 'string' ? Buffer.from(c) : Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
-        chunks.push(chunk);
-        received += chunk.length;
-        onProgress(received, total);
-    }
-    return Buffer.concat(chunks, received);
-}
-
-
-/***/ }),
-
 /***/ 62434:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 

@@ -2,28 +2,6 @@ export const id = 791;
 export const ids = [791];
 export const modules = {
 
-/***/ 54017:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
-
-/* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   x: () => (/* binding */ readBody)
-/* harmony export */ });
-/** Collects a stream's chunks, calling onProgress after each; the result is one Buffer, as before. */
-async function readBody(stream, total, onProgress) {
-    const chunks = [];
-    let received = 0;
-    for await (const c of stream) {
-        const chunk = typeof c === 'string' ? Buffer.from(c) : Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
-        chunks.push(chunk);
-        received += chunk.length;
-        onProgress(received, total);
-    }
-    return Buffer.concat(chunks, received);
-}
-
-
-/***/ }),
-
 /***/ 69791:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
@@ -128,9 +106,7 @@ class S3Store {
         try {
             const r = await s3.send(new mod.GetObjectCommand({ Bucket: this.bucket, Key: key, ...(options.ifNoneMatch ? { IfNoneMatch: options.ifNoneMatch } : {}) }));
             // In Node the Body is the response stream (an async iterable): read it chunk by chunk to report progress.
-            const body = options.onProgress
-                ? await (0,_body_js__WEBPACK_IMPORTED_MODULE_2__/* .readBody */ .x)(r.Body, r.ContentLength, options.onProgress)
-                : Buffer.from(await r.Body.transformToByteArray());
+            const body = await (0,_body_js__WEBPACK_IMPORTED_MODULE_2__/* .readBody */ .x)(r.Body, r.ContentLength, options.onProgress);
             return { status: 'ok', info: { token: r.ETag ?? '', size: body.length, metadata: metadataOf(r.Metadata) }, body };
         }
         catch (e) {

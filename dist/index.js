@@ -46005,6 +46005,8 @@ function replaceAtomically(target, write) {
     }
 }
 
+// EXTERNAL MODULE: ./lib/store/body.js
+var body = __nccwpck_require__(54017);
 // EXTERNAL MODULE: ./lib/store/types.js
 var store_types = __nccwpck_require__(63232);
 ;// CONCATENATED MODULE: ./lib/store/file-store.js
@@ -46013,6 +46015,7 @@ var store_types = __nccwpck_require__(63232);
 // exclusive lock directory, and the data is replaced by rename so a reader
 // never sees a partial file. A small journal (`.meta.pending.json`) makes the
 // two renames recoverable after a crash. See docs/storage.md.
+
 
 
 
@@ -46052,7 +46055,7 @@ class FileStore {
             const meta = await readMeta(p.meta);
             if (meta && options.ifNoneMatch === meta.token)
                 return { status: 'not-modified', info: infoOf(meta) };
-            const body = await readChunked(p.file, options.onProgress).catch((e) => {
+            const body = await readWhole(p.file, options.onProgress).catch((e) => {
                 if (e.code === 'ENOENT')
                     return undefined;
                 throw new store_types/* StoreError */.AD(`cannot read ${p.file}: ${e.message}`);
@@ -46260,34 +46263,12 @@ async function readOwnerFile(file) {
         return undefined;
     }
 }
-/** The whole file, read in 1 MiB steps so that progress can be reported; one open file, so a rename meanwhile does not mix versions. */
-async function readChunked(file, onProgress) {
-    if (!onProgress)
-        return (0,promises_.readFile)(file);
-    const STEP = 1 << 20;
+/** The whole file, through one open file (a rename meanwhile does not mix versions), read as the other adapters read a body. */
+async function readWhole(file, onProgress) {
     const fh = await (0,promises_.open)(file, 'r');
     try {
         const total = (await fh.stat()).size;
-        let buf = Buffer.allocUnsafe(total);
-        let received = 0;
-        for (;;) {
-            let n;
-            if (received < buf.length) {
-                n = (await fh.read(buf, received, Math.min(STEP, buf.length - received), received)).bytesRead;
-            }
-            else {
-                // Longer than when it was opened (written in place by hand): keep reading to the end, as readFile does.
-                const extra = Buffer.allocUnsafe(STEP);
-                n = (await fh.read(extra, 0, STEP, received)).bytesRead;
-                if (n > 0)
-                    buf = Buffer.concat([buf.subarray(0, received), extra.subarray(0, n)]);
-            }
-            if (n === 0)
-                break;
-            received += n;
-            onProgress(received, total);
-        }
-        return received === buf.length ? buf : buf.subarray(0, received);
+        return await (0,body/* readBody */.x)(fh.createReadStream({ highWaterMark: 1 << 20, autoClose: false }), total, onProgress);
     }
     finally {
         await fh.close();
@@ -48262,6 +48243,28 @@ async function writeSummary(parts) {
     catch (e) {
         warning(`could not write the job summary: ${e instanceof Error ? e.message : String(e)}`);
     }
+}
+
+
+/***/ }),
+
+/***/ 54017:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   x: () => (/* binding */ readBody)
+/* harmony export */ });
+/** Collects a stream's chunks into one Buffer, calling onProgress (when given) after each. Every adapter's get() reads its body here. */
+async function readBody(stream, total, onProgress) {
+    const chunks = [];
+    let received = 0;
+    for await (const c of stream) {
+        const chunk = typeof c === 'string' ? Buffer.from(c) : Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+        chunks.push(chunk);
+        received += chunk.length;
+        onProgress?.(received, total);
+    }
+    return Buffer.concat(chunks, received);
 }
 
 

@@ -95,9 +95,7 @@ export class AzureStore implements ObjectStore {
     try {
       const client = container.getBlobClient(key);
       const r = await client.download(0, undefined, { abortSignal: idle.signal, onProgress: () => idle.touch(), ...(options.ifNoneMatch ? { conditions: { ifNoneMatch: options.ifNoneMatch } } : {}) });
-      const body = options.onProgress
-        ? await readBody(r.readableStreamBody! as AsyncIterable<Buffer | string>, r.contentLength, options.onProgress)
-        : await streamToBuffer(r.readableStreamBody!);
+      const body = await readBody(r.readableStreamBody! as AsyncIterable<Buffer | string>, r.contentLength, options.onProgress);
       return { status: 'ok', info: { token: r.etag ?? '', size: body.length, metadata: r.metadata ?? {} }, body };
     } catch (e) {
       const x = e as AzureError;
@@ -164,10 +162,4 @@ export class AzureStore implements ObjectStore {
       idle.done();
     }
   }
-}
-
-async function streamToBuffer(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
-  return Buffer.concat(chunks);
 }

@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { fsyncDir, fsyncFile } from '../files/durable.js';
 import { ownedTag, processAlive, removeDeadTemps, SCOPE } from '../files/owned-temp.js';
+import { readBody } from './body.js';
 import { StoreError, type GetOptions, type GetResult, type ObjectInfo, type ObjectStore, type PutOptions, type PutResult } from './types.js';
 
 interface MetaFile {
@@ -70,7 +71,7 @@ export class FileStore implements ObjectStore {
     for (let attempt = 0; ; attempt++) {
       const meta = await readMeta(p.meta);
       if (meta && options.ifNoneMatch === meta.token) return { status: 'not-modified', info: infoOf(meta) };
-      const body = await readChunked(p.file, options.onProgress).catch((e: NodeJS.ErrnoException) => {
+      const body = await readWhole(p.file, options.onProgress).catch((e: NodeJS.ErrnoException) => {
         if (e.code === 'ENOENT') return undefined;
         throw new StoreError(`cannot read ${p.file}: ${e.message}`);
       });
@@ -274,30 +275,12 @@ async function readOwnerFile(file: string): Promise<LockOwner | undefined> {
   }
 }
 
-/** The whole file, read in 1 MiB steps so that progress can be reported; one open file, so a rename meanwhile does not mix versions. */
-async function readChunked(file: string, onProgress?: GetOptions['onProgress']): Promise<Buffer> {
-  if (!onProgress) return readFile(file);
-  const STEP = 1 << 20;
+/** The whole file, through one open file (a rename meanwhile does not mix versions), read as the other adapters read a body. */
+async function readWhole(file: string, onProgress?: GetOptions['onProgress']): Promise<Buffer> {
   const fh = await open(file, 'r');
   try {
     const total = (await fh.stat()).size;
-    let buf = Buffer.allocUnsafe(total);
-    let received = 0;
-    for (;;) {
-      let n: number;
-      if (received < buf.length) {
-        n = (await fh.read(buf, received, Math.min(STEP, buf.length - received), received)).bytesRead;
-      } else {
-        // Longer than when it was opened (written in place by hand): keep reading to the end, as readFile does.
-        const extra = Buffer.allocUnsafe(STEP);
-        n = (await fh.read(extra, 0, STEP, received)).bytesRead;
-        if (n > 0) buf = Buffer.concat([buf.subarray(0, received), extra.subarray(0, n)]);
-      }
-      if (n === 0) break;
-      received += n;
-      onProgress(received, total);
-    }
-    return received === buf.length ? buf : buf.subarray(0, received);
+    return await readBody(fh.createReadStream({ highWaterMark: 1 << 20, autoClose: false }), total, onProgress);
   } finally {
     await fh.close();
   }

@@ -111,9 +111,7 @@ export class S3Store implements ObjectStore {
     try {
       const r = await s3.send(new mod.GetObjectCommand({ Bucket: this.bucket, Key: key, ...(options.ifNoneMatch ? { IfNoneMatch: options.ifNoneMatch } : {}) }));
       // In Node the Body is the response stream (an async iterable): read it chunk by chunk to report progress.
-      const body = options.onProgress
-        ? await readBody(r.Body as unknown as AsyncIterable<Uint8Array>, r.ContentLength, options.onProgress)
-        : Buffer.from(await r.Body!.transformToByteArray());
+      const body = await readBody(r.Body as unknown as AsyncIterable<Uint8Array>, r.ContentLength, options.onProgress);
       return { status: 'ok', info: { token: r.ETag ?? '', size: body.length, metadata: metadataOf(r.Metadata) }, body };
     } catch (e) {
       if (status(e) === 304) {
