@@ -12,10 +12,9 @@ import { openStoreTarget } from '../../src/store/open.js';
 import { publish } from '../../src/store/publish.js';
 import { META, type ObjectStore } from '../../src/store/types.js';
 import type { GcsDouble } from '../servers/gcs.js';
-import { radosgwInstalled } from '../servers/radosgw.js';
-import { azureBackend, fileBackend, gcsBackend, removeTempDirs, s3Backend, sha256, type Backend, type BackendName } from './support.js';
+import { allBackends, azureBackend, fileBackend, gcsBackend, removeTempDirs, s3Backend, sha256, type Backend, type BackendName } from './support.js';
 
-const NAMES: BackendName[] = radosgwInstalled() ? ['file', 's3', 'gcs', 'azure'] : ['file', 'gcs', 'azure'];
+const NAMES = allBackends();
 const backends = new Map<BackendName, Backend>();
 
 beforeAll(async () => {

@@ -6,8 +6,8 @@
 // real servers: the local folder, radosgw, the GCS double and Azurite.
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { radosgwInstalled } from '../servers/radosgw.js';
 import {
+  allBackends,
   azureBackend,
   catalogFacts,
   childEnv,
@@ -28,7 +28,7 @@ import {
 const WRITERS = 8;
 const EMITS = 25;
 const WRITER = path.join(import.meta.dirname, 'fixtures', 'emit-writer.mjs');
-const NAMES: BackendName[] = radosgwInstalled() ? ['file', 's3', 'gcs', 'azure'] : ['file', 'gcs', 'azure'];
+const NAMES = allBackends();
 const backends = new Map<BackendName, Backend>();
 const summary: string[] = [];
 

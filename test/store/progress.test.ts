@@ -16,8 +16,8 @@ import { openDatabase } from '../../src/db/index.js';
 import { openStoreTarget } from '../../src/store/open.js';
 import { pull } from '../../src/store/pull.js';
 import { META } from '../../src/store/types.js';
-import { radosgwInstalled } from '../servers/radosgw.js';
 import {
+  allBackends,
   azureBackend,
   catalogFacts,
   childEnv,
@@ -35,7 +35,7 @@ import {
   type BackendName,
 } from './support.js';
 
-const NAMES: BackendName[] = radosgwInstalled() ? ['file', 's3', 'gcs', 'azure'] : ['file', 'gcs', 'azure'];
+const NAMES = allBackends();
 const PAD = 12 * 1024 * 1024;
 /** util-linux `script` (Debian's essential bsdutils package) gives the CLI a pseudo-terminal. */
 const HAVE_SCRIPT = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;

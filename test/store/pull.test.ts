@@ -11,8 +11,8 @@ import { openStoreTarget } from '../../src/store/open.js';
 import { cachePath } from '../../src/store/pull.js';
 import { META } from '../../src/store/types.js';
 import type { GcsDouble } from '../servers/gcs.js';
-import { radosgwInstalled } from '../servers/radosgw.js';
 import {
+  allBackends,
   azureBackend,
   catalogFacts,
   childEnv,
@@ -33,7 +33,7 @@ import {
 } from './support.js';
 
 const PUBLISHES = 4;
-const NAMES: BackendName[] = radosgwInstalled() ? ['file', 's3', 'gcs', 'azure'] : ['file', 'gcs', 'azure'];
+const NAMES = allBackends();
 const backends = new Map<BackendName, Backend>();
 const summary: string[] = [];
 
