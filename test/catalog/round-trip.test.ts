@@ -6,10 +6,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCatalog, type Catalog } from '../../src/catalog/open.js';
 import { APPLICATION_ID, SCHEMA_VERSION } from '../../src/catalog/schema.js';
-import { BUILDER } from '../../src/catalog/compile.js';
+import { BUILDER, compileCatalog } from '../../src/catalog/compile.js';
 import { openDatabase } from '../../src/db/index.js';
 import { datasetKey, loadSpecs, type Dataset, type Model } from '../../src/spec/index.js';
-import { buildCatalog, EPOCH_ISO, EXAMPLE_SPECS, FAKE_SHA, removeTempDirs, tempDir } from './support.js';
+import { datasetYaml } from '../helpers/fixtures.js';
+import { buildCatalog, EPOCH_ISO, EXAMPLE_SPECS, FAKE_SHA, removeTempDirs, tempDir, writeTree } from './support.js';
 
 let model: Model;
 let cat: Catalog;
@@ -231,5 +232,38 @@ describe('round trip of the example catalog into SQLite', () => {
   it('the whole file passes PRAGMA integrity_check and foreign_key_check', () => {
     expect(cat.db.prepare('PRAGMA integrity_check').all()).toEqual([{ integrity_check: 'ok' }]);
     expect(cat.db.prepare('PRAGMA foreign_key_check').all()).toEqual([]);
+  });
+});
+
+// Field ids are written as a dataset's base plus the field's position; a column
+// reference finds that position by a scan (up to 32 fields) or a map (wider
+// datasets). Both paths, read back by path.
+describe('column lineage into narrow and wide datasets', () => {
+  it('every from: entry lands on the field of that path, whichever way its position was found', async () => {
+    const dir = tempDir();
+    const wideFields = Array.from({ length: 40 }, (_, i) => `  - {name: w${String(i).padStart(2, '0')}, type: int64}`).join('\n');
+    const froms = ['wide:w00', 'wide:w31', 'wide:w32', 'wide:w39', 'narrow:n2'];
+    writeTree(dir, {
+      'wide.yaml': datasetYaml('wide', `fields:\n${wideFields}\n`),
+      'narrow.yaml': datasetYaml('narrow', 'fields:\n  - {name: n1, type: string}\n  - {name: n2, type: string}\n'),
+      'down.yaml': datasetYaml('down', `upstream: [wide, narrow]\nfields:\n${froms.map((f, i) => `  - {name: d${i}, type: int64, from: ["${f}"]}`).join('\n')}\n`),
+    });
+    const loaded = await loadSpecs(dir);
+    expect(loaded.errors).toBe(0);
+    const file = path.join(dir, 'c.db');
+    compileCatalog(loaded.model, file, { version: 0, sourceCommit: null, builtAt: null });
+    const db = openDatabase(file);
+    try {
+      const rows = db
+        .prepare(
+          `SELECT ud.name || ':' || uf.path AS up, dd.name || ':' || df.path AS down FROM column_lineage c
+           JOIN fields uf ON uf.id = c.upstream_field_id JOIN datasets ud ON ud.id = uf.dataset_id
+           JOIN fields df ON df.id = c.downstream_field_id JOIN datasets dd ON dd.id = df.dataset_id ORDER BY down`,
+        )
+        .all<{ up: string; down: string }>();
+      expect(rows).toEqual(froms.map((f, i) => ({ up: f, down: `down:d${i}` })));
+    } finally {
+      db.close();
+    }
   });
 });
