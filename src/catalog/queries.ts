@@ -125,7 +125,8 @@ function splitList(s: string | null): string[] {
 export function showDataset(cat: Catalog, ref: string): DatasetDetail {
   const db = cat.db;
   const d = resolveDataset(cat, ref);
-  const fields = db.prepare('SELECT * FROM fields WHERE dataset_id = ? ORDER BY position').all<{
+  // The columns the answer uses, not *: making each row's object was half of this query's time.
+  const fields = db.prepare('SELECT id, path, type, sql_type, nullable, description, depth FROM fields WHERE dataset_id = ? ORDER BY position').all<{
     id: number; path: string; type: string; sql_type: string; nullable: number; description: string | null; depth: number;
   }>(d.id);
   const fieldTags = new Map<number, string[]>();
