@@ -34,8 +34,10 @@ const K1 = 1.2;
 const B = 0.75;
 const ASCII = /^[\x00-\x7f]*$/;
 const TOKEN = /[a-z0-9]+/g;
-/** Rows read per slice of an incremental build. */
+/** Rows read per query of an incremental build. */
 const SLICE = 250;
+/** Longest stretch of an incremental build between pauses, in ms (a request waits at most about this long). */
+const PAUSE_EVERY_MS = 8;
 
 export class SearchIndex {
   private constructor(
@@ -62,14 +64,29 @@ export class SearchIndex {
    */
   static async build(db: Database, pause: () => Promise<void> | void = () => {}): Promise<SearchIndex | null> {
     const weights = SEARCH_WEIGHTS;
-    const maxId = db.prepare('SELECT max(rowid) AS n FROM dataset_search').get<{ n: number | null }>()?.n ?? 0;
+    // Rows are read from FTS5's content table (columns c0, c1, … in the declared order):
+    // a rowid range on the virtual table itself was a scan from the start, ~25 ms per
+    // slice at 50,000 datasets, against ~2 ms here.
+    const declared = db.prepare('PRAGMA table_info(dataset_search)').all<{ cid: number; name: string }>();
+    const contentColumn = (name: string) => {
+      const c = declared.find((d) => d.name === name);
+      if (!c) throw new Error(`dataset_search has no column ${name}`);
+      return `c${c.cid} AS ${name}`;
+    };
+    const maxId = db.prepare('SELECT max(id) AS n FROM dataset_search_content').get<{ n: number | null }>()?.n ?? 0;
     const length = new Float64Array(maxId + 1);
     const postings = new Map<string, { docs: number[]; freq: number[] }>();
-    const select = db.prepare(`SELECT rowid AS id, ${SEARCH_COLUMNS.join(', ')} FROM dataset_search WHERE rowid > ? ORDER BY rowid LIMIT ${SLICE}`);
+    const select = db.prepare(`SELECT id, ${SEARCH_COLUMNS.map(contentColumn).join(', ')} FROM dataset_search_content WHERE id > ? ORDER BY id LIMIT ${SLICE}`);
     const sizes = db.prepare('SELECT id, sz FROM dataset_search_docsize WHERE id > ? ORDER BY id LIMIT ' + SLICE);
     let rows = 0;
     let total = 0;
     let after = 0;
+    let since = performance.now();
+    const breather = async () => {
+      if (performance.now() - since < PAUSE_EVERY_MS) return;
+      await pause();
+      since = performance.now();
+    };
     for (;;) {
       const slice = select.all<Record<string, string | number | null>>(after);
       if (slice.length === 0) break;
@@ -100,18 +117,19 @@ export class SearchIndex {
           p.docs.push(id);
           p.freq.push(f);
         }
+        await breather();
       }
       after = slice[slice.length - 1]!.id as number;
-      await pause();
     }
-    const terms = [...postings.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    // The default sort compares strings by UTF-16 code units, the order wanted, without a comparator call per pair.
+    const terms = [...postings.keys()].sort();
     const docs: Int32Array[] = [];
     const freq: Int32Array[] = [];
     for (let t = 0; t < terms.length; t++) {
       const p = postings.get(terms[t]!)!;
       docs.push(Int32Array.from(p.docs));
       freq.push(Int32Array.from(p.freq));
-      if (t % 4000 === 3999) await pause();
+      if (t % 256 === 255) await breather();
     }
     const avgdl = total / rows;
     const norm = length.map((n) => K1 * (1 - B + (B * n) / avgdl));
