@@ -12,6 +12,9 @@ import { prepareSearch } from '../catalog/queries.js';
 import { openStoreTarget, isStoreUrl } from '../store/open.js';
 import { pull } from '../store/pull.js';
 
+/** Most of a catalog file that is read through a memory map (the rest, if any, by read()). */
+const MMAP_BYTES = 1 << 30;
+
 interface Held {
   catalog: Catalog;
   users: number;
@@ -95,6 +98,11 @@ export class CatalogSource {
       // half-copied file would break every request. So a local file is served from a
       // private copy, and a copy made while the file was changing is not used.
       const catalog = pulled ? openCatalog(file) : openSnapshot(file, id);
+      // Read through a memory map rather than read() calls: a dataset page's dozen
+      // index lookups measured ~25% faster at 50,000 datasets. Safe here because the
+      // file is ours and never changes in place (a private copy, or a pulled file that
+      // is replaced by rename); a file cut short under a map would crash the process.
+      catalog.db.exec(`PRAGMA mmap_size = ${MMAP_BYTES}`);
       const next: Held = { catalog, users: 0, retired: false, id };
       const old = this.current;
       this.current = next;
