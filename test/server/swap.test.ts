@@ -244,3 +244,30 @@ describe('a broken new catalog', () => {
     }
   });
 });
+
+describe('memory-mapped reads', () => {
+  it('the served catalog is read through a memory map of its private copy: overwriting the file in place does not reach it', async () => {
+    const dir = tempDir('metafuse-serve-mmap-');
+    const served = path.join(dir, 'catalog.db');
+    copyFileSync(catA, served);
+    const source = new CatalogSource({ location: served, pollSeconds: 0 });
+    await source.start();
+    const server = createApp({ source });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+    try {
+      expect(source.use((cat) => cat.db.prepare('PRAGMA mmap_size').get<{ mmap_size: number }>()!.mmap_size)).toBeGreaterThan(0);
+      const before = await api(base, '/api/v1/datasets/sales_daily');
+      expect(before.status).toBe(200);
+      // Cut short and overwritten in place (not renamed): a map of this very file would
+      // now fault on pages past its end; the server maps its own copy instead.
+      writeFileSync(served, Buffer.alloc(4096, 0x41));
+      const after = await api(base, '/api/v1/datasets/sales_daily');
+      expect(after.status).toBe(200);
+      expect(after.json).toEqual(before.json);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      source.close();
+    }
+  });
+});
