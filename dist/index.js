@@ -46432,7 +46432,12 @@ function writeCatalog(db, model, info) {
     let fieldCount = 0;
     let edgeCount = 0;
     db.transaction(() => {
-        const rows = model.datasets.map((_, i) => ({ id: i + 1, fields: new Map() }));
+        const rows = model.datasets.map((d, i) => ({ id: i + 1, fieldBase: 0, dataset: d }));
+        /** Field id of `path` in a declared dataset, or undefined. */
+        const fieldId = (row, path) => {
+            const position = compile_positionOf(row.dataset, path);
+            return position === undefined ? undefined : row.fieldBase + position + 1;
+        };
         const byKey = new Map(model.datasets.map((d, i) => [datasetKey(d), rows[i]]));
         const bySpelling = new Map();
         model.datasets.forEach((d, i) => {
@@ -46455,26 +46460,25 @@ function writeCatalog(db, model, info) {
         const insTermLink = batchInsert(db, 'INSERT', 'term_links', ['term_id', 'kind', 'dataset_id', 'field_id', 'related_term_id']);
         const insLineage = batchInsert(db, 'INSERT', 'lineage', ['upstream_id', 'downstream_id']);
         const insColumn = batchInsert(db, 'INSERT OR IGNORE', 'column_lineage', ['upstream_field_id', 'downstream_field_id']);
-        let fieldId = 0;
+        let lastFieldId = 0;
         model.datasets.forEach((d, i) => {
             const id = i + 1;
             const ambiguous = (nameCount.get(d.name.toLowerCase()) ?? 0) > 1;
             const display = d.tenant === defaultTenant || !ambiguous ? d.name : `${d.tenant}/${d.name}`;
             const replacement = d.deprecated?.replacement ? (target(d.deprecated.replacement)?.id ?? null) : null;
-            const byPath = rows[i].fields;
+            rows[i].fieldBase = lastFieldId;
             insDataset.add(id, d.tenant, d.name, display, d.domain, d.owner, d.description, d.location, d.format, d.schemaFile, d.sourceFile, JSON.stringify(d.partitionKeys), JSON.stringify(d.properties), d.deprecated ? 1 : 0, d.deprecated?.since ?? null, d.deprecated?.reason ?? null, replacement, 1);
             for (const tag of d.tags)
                 insTag.add(id, null, tag);
             for (const term of d.terms)
                 insTermLink.add(term, 'dataset', id, null, null);
             for (const f of d.fields) {
-                fieldId++;
-                byPath.set(f.path, fieldId);
-                insField.add(fieldId, id, f.path, f.name, f.parent, f.depth, f.position, f.type, f.sqlType, f.nullable ? 1 : 0, f.description);
+                const fid = ++lastFieldId;
+                insField.add(fid, id, f.path, f.name, f.parent, f.depth, f.position, f.type, f.sqlType, f.nullable ? 1 : 0, f.description);
                 for (const tag of f.tags)
-                    insTag.add(id, fieldId, tag);
+                    insTag.add(id, fid, tag);
                 for (const term of f.terms)
-                    insTermLink.add(term, 'field', id, fieldId, null);
+                    insTermLink.add(term, 'field', id, fid, null);
             }
         });
         model.datasets.forEach((d, i) => {
@@ -46485,17 +46489,18 @@ function writeCatalog(db, model, info) {
                 insLineage.add(up, i + 1);
                 edgeCount++;
             }
-            const byPath = rows[i].fields;
-            for (const f of d.fields) {
+            const base = rows[i].fieldBase;
+            d.fields.forEach((f, position) => {
                 if (f.from.length === 0)
-                    continue;
-                const down = byPath.get(f.path);
+                    return;
+                const down = base + position + 1;
                 for (const c of f.from) {
-                    const up = target(c)?.fields.get(c.field);
+                    const row = target(c);
+                    const up = row && fieldId(row, c.field);
                     if (up !== undefined)
                         insColumn.add(up, down);
                 }
-            }
+            });
         });
         const insTerm = batchInsert(db, 'INSERT', 'glossary_terms', ['id', 'name', 'definition', 'domain', 'owner', 'parent_id', 'synonyms', 'source_file']);
         for (const t of model.terms) {
@@ -46518,17 +46523,17 @@ function writeCatalog(db, model, info) {
                 continue;
             // A dataset only pipelines have seen: listed, searchable, marked declared = 0.
             const id = ++nextId;
-            byKey.set(k, { id, fields: new Map() });
+            byKey.set(k, { id, fieldBase: lastFieldId, dataset: null });
             const display = o.tenant === defaultTenant || (nameCount.get(o.dataset.toLowerCase()) ?? 0) === 0 ? o.dataset : `${o.tenant}/${o.dataset}`;
             insDataset.add(id, o.tenant, o.dataset, display, null, null, null, null, null, null, null, '[]', '{}', 0, null, null, null, 0);
             const observed = o.schema ? JSON.parse(o.schema) : [];
             observed.forEach((f, position) => {
-                fieldId++;
+                const fid = ++lastFieldId;
                 const dot = f.name.lastIndexOf('.');
-                insField.add(fieldId, id, f.name, f.name.slice(dot + 1), dot < 0 ? null : f.name.slice(0, dot), f.name.split('.').length - 1, position, f.type, sqlTypeOf(f.type), f.nullable ? 1 : 0, null);
+                insField.add(fid, id, f.name, f.name.slice(dot + 1), dot < 0 ? null : f.name.slice(0, dot), f.name.split('.').length - 1, position, f.type, sqlTypeOf(f.type), f.nullable ? 1 : 0, null);
             });
         }
-        fieldCount = fieldId;
+        fieldCount = lastFieldId;
         const declared = new Map(model.datasets.map((d) => [datasetKey(d), d]));
         const insObs = batchInsert(db, 'INSERT', 'observations', ['uid', 'tenant', 'dataset', 'observed_at', 'run_id', 'row_count', 'size_bytes', 'schema', 'upstream', 'drift']);
         for (const o of [...observations].sort((a, b) => (a.observed_at < b.observed_at ? -1 : a.observed_at > b.observed_at ? 1 : a.uid < b.uid ? -1 : 1))) {
@@ -46590,6 +46595,26 @@ function writeCatalog(db, model, info) {
     // Sampled statistics (analysis_limit): the planner needs the shape, not exact counts; full ANALYZE cost ~60 ms at 10k.
     db.exec('PRAGMA analysis_limit = 1000; ANALYZE;');
     return { datasets: model.datasets.length, fields: fieldCount, lineageEdges: edgeCount };
+}
+/**
+ * A field's position in its dataset by path: a scan for the usual few dozen fields,
+ * a map (built on first use) for wide datasets.
+ */
+const positionMaps = new WeakMap();
+function compile_positionOf(d, path) {
+    if (!d)
+        return undefined;
+    const fields = d.fields;
+    if (fields.length <= 32) {
+        for (let k = 0; k < fields.length; k++)
+            if (fields[k].path === path)
+                return k;
+        return undefined;
+    }
+    let map = positionMaps.get(d);
+    if (!map)
+        positionMaps.set(d, (map = new Map(fields.map((f, k) => [f.path, k]))));
+    return map.get(path);
 }
 function sqlTypeOf(type) {
     try {
