@@ -8,7 +8,7 @@ import { compileCatalog } from '../catalog/compile.js';
 import { flattenFields } from '../catalog/observations.js';
 import { diffModels, type DiffResult } from '../diff/compute.js';
 import { diffSide, renderMarkdown, verdict, type DiffSides } from '../diff/render.js';
-import { loadSide } from '../diff/sources.js';
+import { prepareSide } from '../diff/sources.js';
 import { provenance } from '../git/git.js';
 import { ArrowSchemaError, readArrowSchema } from '../spec/arrow-schema.js';
 import { loadSpecs, type ParseCache, type SpecResult } from '../spec/index.js';
@@ -119,6 +119,9 @@ async function check(s: Settings, env: ActionEnv): Promise<void> {
   const pr = env.pullRequest;
   // Shared with the base side of the diff, which then parses only the files the pull request changed.
   const cache: ParseCache = new Map();
+  // A git base's files are read by git while the specs are validated and built.
+  const baseRef = s.base ?? (pr ? `git:${pr.baseSha}` : undefined);
+  const basePrepared = baseRef ? prepareSide(baseRef, { specsDir: s.specs, pullUrl, cache }) : undefined;
   const specs = await validateStep(s, env, false, cache);
   let diff: { result: DiffResult; sides: DiffSides } | undefined;
   let failure: string | undefined;
@@ -126,10 +129,9 @@ async function check(s: Settings, env: ActionEnv): Promise<void> {
     failure = `the specs have ${summaryLine(specs.diagnostics)}; see the annotations and the job summary`;
   } else {
     await buildStep(s, env, specs);
-    const baseRef = s.base ?? (pr ? `git:${pr.baseSha}` : undefined);
-    if (baseRef) {
+    if (baseRef && basePrepared) {
       diff = await env.group('Diff against the base', async () => {
-        const base = await loadSide(baseRef, { specsDir: s.specs, pullUrl, cache });
+        const base = await basePrepared.load();
         if (base.errors > 0) env.warning(`the base (${base.label}) has ${base.errors} validation errors; the diff uses what could be read`);
         const result = diffModels(base.model, specs.model);
         const sides = { base: diffSide(base.label, base.model), head: diffSide(`${s.specs} (this ${pr ? 'pull request' : 'commit'})`, specs.model) };

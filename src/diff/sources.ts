@@ -1,10 +1,12 @@
 // What a diff compares: a specs directory, a catalog file, or the specs at a git
 // commit (`git:<ref>`), each turned into a Model.
-import { lstatSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, lstatSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { CatalogError, openCatalog } from '../catalog/open.js';
 import { readModel } from '../catalog/read-model.js';
+import { ownedTag, removeDeadTempDirs } from '../files/owned-temp.js';
 import { git } from '../git/git.js';
 import { loadSpecs, type Diagnostic, type Model, type ParseCache } from '../spec/index.js';
 import { isInside } from '../spec/load.js';
@@ -32,7 +34,7 @@ export interface SourceOptions {
 }
 
 export async function loadSide(ref: string, options: SourceOptions): Promise<Side> {
-  if (ref.startsWith('git:')) return loadGitSide(ref.slice(4), options.specsDir, options.cache);
+  if (ref.startsWith('git:')) return prepareSide(ref, options).load();
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(ref)) {
     if (!options.pullUrl) throw new SourceError(`cannot read "${ref}": store URLs are not supported here`);
     return loadCatalogSide(await options.pullUrl(ref), ref);
@@ -91,7 +93,43 @@ export function resolveCommit(cwd: string, ref: string): string {
   throw new SourceError(`git:${ref} is not a commit, branch or tag in this repository`);
 }
 
-async function loadGitSide(ref: string, specsDir: string, cache?: ParseCache): Promise<Side> {
+export interface PreparedSide {
+  load(): Promise<Side>;
+}
+
+/**
+ * A side whose slow input is already being read: for git:<ref>, git writes the
+ * tree's files while this thread loads the other side (~0.2 s of git at 10,000
+ * datasets off the critical path). Other refs are read by load(). Errors (a ref
+ * that is no commit, no checkout) come from load(), as they would from loadSide.
+ */
+export function prepareSide(ref: string, options: SourceOptions): PreparedSide {
+  if (!ref.startsWith('git:')) return { load: () => loadSide(ref, options) };
+  let tree: Promise<GitTree>;
+  try {
+    tree = startGitTree(ref.slice(4), options.specsDir);
+  } catch (e) {
+    tree = Promise.reject(e);
+  }
+  tree.catch(() => {}); // reported by load()
+  return {
+    async load() {
+      const t = await tree;
+      // The tree is loaded as if it were the specs directory; nothing touches the working tree.
+      const r = await loadSpecs(t.dir, { inputs: t.files, cache: options.cache });
+      return { label: t.label, model: r.model, diagnostics: r.diagnostics, errors: r.errors };
+    },
+  };
+}
+
+interface GitTree {
+  label: string;
+  /** The specs directory the files are placed under. */
+  dir: string;
+  files: Map<string, Buffer>;
+}
+
+function startGitTree(ref: string, specsDir: string): Promise<GitTree> {
   const dir = path.resolve(specsDir);
   const cwd = existingParent(dir);
   const top = git(cwd, ['rev-parse', '--show-toplevel']);
@@ -99,9 +137,7 @@ async function loadGitSide(ref: string, specsDir: string, cache?: ParseCache): P
   const sha = resolveCommit(cwd, ref);
   // git prints the top level with symbolic links resolved: resolve the specs path the same way.
   const prefix = path.relative(realpathSync(top), path.join(realpathSync(cwd), path.relative(cwd, dir))).split(path.sep).join('/');
-  // The tree is read into memory and loaded as if it were the specs directory; nothing touches the working tree.
-  const r = await loadSpecs(dir, { inputs: readTree(top, sha, prefix, dir), cache });
-  return { label: `git:${ref} (${sha.slice(0, 7)})`, model: r.model, diagnostics: r.diagnostics, errors: r.errors };
+  return readTree(top, sha, prefix, dir).then((files) => ({ label: `git:${ref} (${sha.slice(0, 7)})`, dir, files }));
 }
 
 function existingParent(p: string): string {
@@ -118,8 +154,12 @@ function existingParent(p: string): string {
   }
 }
 
-/** The files of `prefix` at commit `sha`, by absolute path under `dest`, read with one `git cat-file --batch`. */
-function readTree(top: string, sha: string, prefix: string, dest: string): Map<string, Buffer> {
+/**
+ * The files of `prefix` at commit `sha`, by absolute path under `dest`, read with one
+ * `git cat-file --batch` that reads and writes temporary files, not pipes: a pipe
+ * would stall git whenever this thread is busy and not draining it.
+ */
+async function readTree(top: string, sha: string, prefix: string, dest: string): Promise<Map<string, Buffer>> {
   const listing = git(top, ['ls-tree', '-r', '-z', '--full-tree', sha, '--', prefix || '.']);
   if (listing === undefined) throw new SourceError(`cannot list the specs at ${sha.slice(0, 7)}`);
   const entries = listing
@@ -133,7 +173,7 @@ function readTree(top: string, sha: string, prefix: string, dest: string): Map<s
     .filter((e) => e.type === 'blob');
   const files = new Map<string, Buffer>();
   if (entries.length === 0) return files;
-  const out = execFileSync('git', ['cat-file', '--batch'], { cwd: top, input: entries.map((e) => e.blob).join('\n') + '\n', maxBuffer: 2 ** 31 });
+  const out = await gitToBuffer(top, ['cat-file', '--batch'], entries.map((e) => e.blob).join('\n') + '\n');
   const links: Array<[string, string]> = [];
   let pos = 0;
   for (const e of entries) {
@@ -155,4 +195,37 @@ function readTree(top: string, sha: string, prefix: string, dest: string): Map<s
     if (content && isInside(dest, resolved)) files.set(abs, content);
   }
   return files;
+}
+
+/** Runs git with `input` as its stdin and returns its stdout, both through temporary files. */
+async function gitToBuffer(cwd: string, args: string[], input: string): Promise<Buffer> {
+  removeDeadTempDirs(tmpdir(), 'metafuse-git-');
+  const work = mkdtempSync(path.join(tmpdir(), `metafuse-git-${ownedTag()}-`));
+  try {
+    const inFile = path.join(work, 'in');
+    const outFile = path.join(work, 'out');
+    writeFileSync(inFile, input);
+    const fdIn = openSync(inFile, 'r');
+    const fdOut = openSync(outFile, 'w');
+    let child;
+    try {
+      child = spawn('git', args, { cwd, stdio: [fdIn, fdOut, 'pipe'] });
+    } finally {
+      closeSync(fdIn);
+      closeSync(fdOut);
+    }
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => void (stderr += d.toString('utf8')));
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', resolve);
+    });
+    if (code !== 0) throw new SourceError(`git ${args[0]} failed: ${stderr.trim() || `exit code ${code}`}`);
+    return readFileSync(outFile);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && (e as NodeJS.ErrnoException).syscall?.startsWith('spawn')) throw new SourceError('git is not installed or not on PATH');
+    throw e;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }

@@ -2,13 +2,13 @@
 // The same two versions give the same changes whichever way they are read, and
 // git:<ref> works against real repositories: refs, tags, branches, dirty trees,
 // shallow clones, specs in a subfolder.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { compileCatalog } from '../../src/catalog/compile.js';
 import { diffModels, type Change } from '../../src/diff/compute.js';
-import { loadSide, SourceError } from '../../src/diff/sources.js';
+import { loadSide, prepareSide, SourceError } from '../../src/diff/sources.js';
 import { cleanupSpecTrees, specTree } from '../helpers/fixtures.js';
 import { clone, git, loadValid, replaceSpecs, run, specFiles, writeSpecs, type DatasetSpec, type Specs } from './support.js';
 
@@ -356,5 +356,26 @@ describe('git:<ref>', () => {
       expect(r.stderr).toContain('shallow clone');
       expect(r.stderr).toContain('fetch-depth: 0');
     });
+  });
+});
+
+describe('prepareSide: a git base read while the head is loaded', () => {
+  it('starts git at once, loads the same model as loadSide, and leaves no temporary files', async () => {
+    const repo = makeRepo();
+    const mine = () => readdirSync(tmpdir()).filter((n) => n.startsWith('metafuse-git-') && n.includes(`~${process.pid}~`));
+    const prepared = prepareSide('git:HEAD~1', { specsDir: repo.specsDir });
+    const side = await prepared.load();
+    const direct = await loadSide('git:HEAD~1', { specsDir: repo.specsDir });
+    expect(side.label).toBe(`git:HEAD~1 (${repo.shas[0]!.slice(0, 7)})`);
+    expect(side.errors).toBe(0);
+    expect(side.model).toEqual(direct.model);
+    expect(side.model.datasets.map((d) => d.name)).toEqual(BASE.datasets.map((d) => d.name).sort());
+    expect(mine()).toEqual([]);
+  });
+
+  it('an unknown ref does not throw when prepared: load() reports it', async () => {
+    const repo = makeRepo();
+    const prepared = prepareSide('git:no-such-branch', { specsDir: repo.specsDir });
+    await expect(prepared.load()).rejects.toThrow(new SourceError('git:no-such-branch is not a commit, branch or tag in this repository'));
   });
 });

@@ -1,6 +1,6 @@
 import { diffModels } from '../../diff/compute.js';
 import { diffSide, renderJson, renderMarkdown, renderText } from '../../diff/render.js';
-import { loadSide, SourceError } from '../../diff/sources.js';
+import { loadSide, prepareSide, SourceError } from '../../diff/sources.js';
 import type { ParseCache } from '../../spec/index.js';
 import { summaryLine } from '../../spec/report.js';
 import { openStoreTarget } from '../../store/open.js';
@@ -48,10 +48,12 @@ Examples:
     let base, head;
     try {
       const pullUrl = async (url: string) => (await withStoreErrors(async () => pullWithProgress(io, await openStoreTarget(url), { quiet: format === 'json' }))).path;
-      // Head first: the base then reuses the parsing of every file the two share.
+      // Head first: the base then reuses the parsing of every file the two share
+      // (a git base's files are read by git meanwhile).
       const cache: ParseCache = new Map();
+      const basePrepared = prepareSide(baseRef, { specsDir, pullUrl, cache });
       head = await loadSide(headRef, { specsDir, pullUrl, cache });
-      base = await loadSide(baseRef, { specsDir, pullUrl, cache });
+      base = await basePrepared.load();
     } catch (e) {
       if (e instanceof SourceError) throw new CommandError(e.message);
       throw e;
