@@ -5,7 +5,7 @@ import path from 'node:path';
 import { batchInsert } from '../db/batch.js';
 import { openDatabase, type Database } from '../db/index.js';
 import { replaceAtomically } from '../files/durable.js';
-import { datasetKey, parseDatasetRef, type Dataset, type Model } from '../spec/model.js';
+import { datasetKey, fieldPosition, parseDatasetRef, type Dataset, type Model } from '../spec/model.js';
 import { parseType, sqlType } from '../spec/types.js';
 import { computeDrift, type ObservationRow, type ObservedField } from './observations.js';
 import { APPLICATION_ID, INDEXES, SCHEMA_VERSION, TABLES } from './schema.js';
@@ -73,7 +73,7 @@ export function writeCatalog(db: Database, model: Model, info: BuildInfo): Omit<
     const rows: Row[] = model.datasets.map((d, i) => ({ id: i + 1, fieldBase: 0, dataset: d }));
     /** Field id of `path` in a declared dataset, or undefined. */
     const fieldId = (row: Row, path: string): number | undefined => {
-      const position = positionOf(row.dataset, path);
+      const position = row.dataset ? fieldPosition(row.dataset, path) : undefined;
       return position === undefined ? undefined : row.fieldBase + position + 1;
     };
     const byKey = new Map<string, Row>(model.datasets.map((d, i) => [datasetKey(d), rows[i]!]));
@@ -235,23 +235,6 @@ export function writeCatalog(db: Database, model: Model, info: BuildInfo): Omit<
   // Sampled statistics (analysis_limit): the planner needs the shape, not exact counts; full ANALYZE cost ~60 ms at 10k.
   db.exec('PRAGMA analysis_limit = 1000; ANALYZE;');
   return { datasets: model.datasets.length, fields: fieldCount, lineageEdges: edgeCount };
-}
-
-/**
- * A field's position in its dataset by path: a scan for the usual few dozen fields,
- * a map (built on first use) for wide datasets.
- */
-const positionMaps = new WeakMap<Dataset, Map<string, number>>();
-function positionOf(d: Dataset | null, path: string): number | undefined {
-  if (!d) return undefined;
-  const fields = d.fields;
-  if (fields.length <= 32) {
-    for (let k = 0; k < fields.length; k++) if (fields[k]!.path === path) return k;
-    return undefined;
-  }
-  let map = positionMaps.get(d);
-  if (!map) positionMaps.set(d, (map = new Map(fields.map((f, k) => [f.path, k]))));
-  return map.get(path);
 }
 
 function sqlTypeOf(type: string): string {

@@ -123,3 +123,22 @@ export function compareDatasets(a: DatasetId, b: DatasetId): number {
   const bl = b.name.toLowerCase();
   return al < bl ? -1 : al > bl ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
+
+/** By field list, not by dataset: a list is never changed once built, so its map stays right. */
+const positionMaps = new WeakMap<Field[], Map<string, number>>();
+
+/**
+ * A field's position in its dataset's field list by path, or undefined: a scan for
+ * the usual few dozen fields, a map (built on first use) for wide datasets. Column
+ * references are resolved this way by the thousand (analysis, catalog ids).
+ */
+export function fieldPosition(dataset: { fields: Field[] }, path: string): number | undefined {
+  const fields = dataset.fields;
+  if (fields.length <= 32) {
+    for (let k = 0; k < fields.length; k++) if (fields[k]!.path === path) return k;
+    return undefined;
+  }
+  let map = positionMaps.get(fields);
+  if (!map) positionMaps.set(fields, (map = new Map(fields.map((f, k) => [f.path, k]))));
+  return map.get(path);
+}

@@ -218,6 +218,15 @@ describe('column lineage', () => {
     expect(result.diagnostics[0]!.message).toBe('dataset "raw" has no field "address.cty" (did you mean "address.city"?)');
   });
 
+  it('judges fields of a wide dataset (looked up through a map, not a scan) like those of a narrow one', async () => {
+    const wide = datasetYaml('wide', `fields:\n${Array.from({ length: 40 }, (_, i) => `  - {name: w${i}, type: int64}`).join('\n')}\n`);
+    const down = datasetYaml('down', 'upstream: [wide]\nfields:\n  - {name: a, type: int64, from: ["wide:w0", "wide:w39"]}\n  - {name: b, type: int64, from: ["wide:w40"]}\n');
+    const { result } = await loadTree({ 'wide.yaml': wide, 'down.yaml': down });
+    expect(result.diagnostics.map((d) => d.code)).toEqual(['unknown-lineage-field']);
+    expect(result.diagnostics[0]!.message).toMatch(/^dataset "wide" has no field "w40" \(did you mean "w\d"\?\)$/);
+    expect(result.model.datasets.find((d) => d.name === 'down')!.fields[0]!.from.map((c) => c.field)).toEqual(['w0', 'w39']);
+  });
+
   it('resolves tenant/name:field across tenants', async () => {
     const { result } = await loadTree({
       'raw.yaml': raw.replace('name: raw\n', 'name: raw\ntenant: lake\n'),
