@@ -198,8 +198,13 @@ export function writeCatalog(db: Database, model: Model, info: BuildInfo): Omit<
     );
     const termText = new Map(model.terms.map((t) => [t.id, [t.id, t.name, ...t.synonyms].join(' ')]));
     model.datasets.forEach((d, i) => {
-      const termIds = new Set([...d.terms, ...d.fields.flatMap((f) => f.terms)]);
-      const tags = new Set([...d.tags, ...d.fields.flatMap((f) => f.tags)]);
+      // The dataset's own, then its fields' in field order (most fields have none).
+      const termIds = new Set(d.terms);
+      const tags = new Set(d.tags);
+      for (const f of d.fields) {
+        for (const t of f.terms) termIds.add(t);
+        for (const t of f.tags) tags.add(t);
+      }
       insSearch.run(
         i + 1, d.name, d.tenant, d.description ?? '', d.domain ?? '', d.owner ?? '',
         [...tags].join(' '),
