@@ -37952,6 +37952,26 @@ function compareDatasets(a, b) {
     const bl = b.name.toLowerCase();
     return al < bl ? -1 : al > bl ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
+/** By field list, not by dataset: a list is never changed once built, so its map stays right. */
+const positionMaps = new WeakMap();
+/**
+ * A field's position in its dataset's field list by path, or undefined: a scan for
+ * the usual few dozen fields, a map (built on first use) for wide datasets. Column
+ * references are resolved this way by the thousand (analysis, catalog ids).
+ */
+function fieldPosition(dataset, path) {
+    const fields = dataset.fields;
+    if (fields.length <= 32) {
+        for (let k = 0; k < fields.length; k++)
+            if (fields[k].path === path)
+                return k;
+        return undefined;
+    }
+    let map = positionMaps.get(fields);
+    if (!map)
+        positionMaps.set(fields, (map = new Map(fields.map((f, k) => [f.path, k]))));
+    return map.get(path);
+}
 
 ;// CONCATENATED MODULE: ./lib/catalog/read-model.js
 // The catalog file read back into the same Model the specs produce, so that a
@@ -43196,7 +43216,19 @@ async function analyze(docs, root, bag, inputs) {
         datasets.set(datasetKey(id), { dataset: datasetModel(v, id, rel(d.file), d), doc: v, file: d.file, index: d.index, valid: d.valid, fieldsKnown: d.valid });
     }
     await buildAllFields([...datasets.values()], root, bag, ptr, inputs);
-    const resolve = (ref, tenant) => datasets.get(datasetKey(parseDatasetRef(ref, tenant)));
+    // Resolved once per spelling and tenant: the ~50,000 upstream and ~30,000 column
+    // references of 10k datasets name the same few thousand datasets over and over,
+    // and building a key string per reference was ~60 ms of an analysis.
+    const resolved = new Map();
+    const resolve = (ref, tenant) => {
+        let inTenant = resolved.get(tenant);
+        if (!inTenant)
+            resolved.set(tenant, (inTenant = new Map()));
+        let e = inTenant.get(ref);
+        if (e === undefined)
+            inTenant.set(ref, (e = datasets.get(datasetKey(parseDatasetRef(ref, tenant))) ?? null));
+        return e ?? undefined;
+    };
     const refCandidates = (tenant) => [...datasets.values()].map((e) => formatDatasetRef(e.dataset, tenant));
     /** "Did you mean" for a dataset reference: the nearest ref as written, else the nearest name in any tenant. */
     const refHint = (ref, tenant) => {
@@ -43224,14 +43256,6 @@ async function analyze(docs, root, bag, inputs) {
             e.dataset.deprecated.replacement = { tenant: target.dataset.tenant, name: target.dataset.name };
         }
     }
-    /** Field paths per dataset, built on first use: column references look them up by the thousand. */
-    const pathSets = new Map();
-    const pathsOf = (t) => {
-        let set = pathSets.get(t);
-        if (!set)
-            pathSets.set(t, (set = new Set(t.dataset.fields.map((f) => f.path))));
-        return set;
-    };
     // References from datasets.
     for (const e of datasets.values()) {
         if (!e.valid)
@@ -43239,17 +43263,16 @@ async function analyze(docs, root, bag, inputs) {
         const ds = e.dataset;
         const v = e.doc;
         const upstream = [];
-        const upstreamKeys = new Set();
+        const upstreamSet = new Set();
         (v.upstream ?? []).forEach((ref, i) => {
             const target = resolve(ref, ds.tenant);
             if (!target) {
                 bag.error(ptr(e, ['upstream', i]), 'unknown-upstream', `unknown upstream dataset "${ref}"${refHint(ref, ds.tenant)}`);
                 return;
             }
-            const targetKey = datasetKey(target.dataset);
-            if (upstreamKeys.has(targetKey))
+            if (upstreamSet.has(target))
                 return;
-            upstreamKeys.add(targetKey);
+            upstreamSet.add(target);
             upstream.push({ tenant: target.dataset.tenant, name: target.dataset.name });
             const dep = target.dataset.deprecated;
             if (dep && target !== e) {
@@ -43261,16 +43284,16 @@ async function analyze(docs, root, bag, inputs) {
         ds.upstream = upstream.sort(compareDatasets);
         checkTerms(v.terms, ['terms'], e);
         v.fields?.forEach((f, i) => checkTerms(f.terms, ['fields', i, 'terms'], e));
-        const topLevel = ds.fields.filter((f) => f.depth === 0).map((f) => f.path);
         (v.partitionKeys ?? []).forEach((key, i) => {
             if (!e.fieldsKnown)
                 return;
+            const topLevel = ds.fields.filter((f) => f.depth === 0).map((f) => f.path);
             if (!topLevel.includes(key)) {
                 const why = ds.fields.some((f) => f.path === key) ? ' (partition keys must be top-level fields)' : didYouMean(key, topLevel);
                 bag.error(ptr(e, ['partitionKeys', i]), 'unknown-partition-key', `partition key "${key}" is not a field of this dataset${why}`);
             }
         });
-        checkColumnLineage(e, upstreamKeys);
+        checkColumnLineage(e, upstreamSet);
     }
     function checkTerms(list, where, e) {
         list?.forEach((id, i) => {
@@ -43278,7 +43301,7 @@ async function analyze(docs, root, bag, inputs) {
                 bag.error(ptr(e, [...where, i]), 'unknown-term', `unknown glossary term "${id}"${didYouMean(id, terms.keys())}`);
         });
     }
-    function checkColumnLineage(e, upstreamKeys) {
+    function checkColumnLineage(e, upstream) {
         const ds = e.dataset;
         for (const { field, ref, where } of e.built?.lineage ?? []) {
             const colon = ref.indexOf(':');
@@ -43290,11 +43313,11 @@ async function analyze(docs, root, bag, inputs) {
                 continue;
             }
             const tid = target.dataset;
-            if (!upstreamKeys.has(datasetKey(tid))) {
+            if (!upstream.has(target)) {
                 bag.error(where, 'lineage-not-upstream', `column lineage reads "${dsRef}", which is not listed in upstream; add it there`);
                 continue;
             }
-            if (target.fieldsKnown && !pathsOf(target).has(fieldPath)) {
+            if (target.fieldsKnown && fieldPosition(tid, fieldPath) === undefined) {
                 const candidates = tid.fields.map((f) => f.path);
                 bag.error(where, 'unknown-lineage-field', `dataset "${dsRef}" has no field "${fieldPath}"${didYouMean(fieldPath, candidates)}`);
                 continue;
@@ -46502,7 +46525,7 @@ function writeCatalog(db, model, info) {
         const rows = model.datasets.map((d, i) => ({ id: i + 1, fieldBase: 0, dataset: d }));
         /** Field id of `path` in a declared dataset, or undefined. */
         const fieldId = (row, path) => {
-            const position = compile_positionOf(row.dataset, path);
+            const position = row.dataset ? fieldPosition(row.dataset, path) : undefined;
             return position === undefined ? undefined : row.fieldBase + position + 1;
         };
         const byKey = new Map(model.datasets.map((d, i) => [datasetKey(d), rows[i]]));
@@ -46629,8 +46652,15 @@ function writeCatalog(db, model, info) {
         const insSearch = db.prepare('INSERT INTO dataset_search (rowid, name, tenant, description, domain, owner, tags, terms, fields, field_descriptions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
         const termText = new Map(model.terms.map((t) => [t.id, [t.id, t.name, ...t.synonyms].join(' ')]));
         model.datasets.forEach((d, i) => {
-            const termIds = new Set([...d.terms, ...d.fields.flatMap((f) => f.terms)]);
-            const tags = new Set([...d.tags, ...d.fields.flatMap((f) => f.tags)]);
+            // The dataset's own, then its fields' in field order (most fields have none).
+            const termIds = new Set(d.terms);
+            const tags = new Set(d.tags);
+            for (const f of d.fields) {
+                for (const t of f.terms)
+                    termIds.add(t);
+                for (const t of f.tags)
+                    tags.add(t);
+            }
             insSearch.run(i + 1, d.name, d.tenant, d.description ?? '', d.domain ?? '', d.owner ?? '', [...tags].join(' '), [...termIds].map((t) => termText.get(t) ?? t).join(' '), d.fields.map((f) => f.path).join(' '), d.fields.map((f) => f.description).filter(Boolean).join(' '));
         });
         for (const [k, o] of latest) {
@@ -46662,26 +46692,6 @@ function writeCatalog(db, model, info) {
     // Sampled statistics (analysis_limit): the planner needs the shape, not exact counts; full ANALYZE cost ~60 ms at 10k.
     db.exec('PRAGMA analysis_limit = 1000; ANALYZE;');
     return { datasets: model.datasets.length, fields: fieldCount, lineageEdges: edgeCount };
-}
-/**
- * A field's position in its dataset by path: a scan for the usual few dozen fields,
- * a map (built on first use) for wide datasets.
- */
-const positionMaps = new WeakMap();
-function compile_positionOf(d, path) {
-    if (!d)
-        return undefined;
-    const fields = d.fields;
-    if (fields.length <= 32) {
-        for (let k = 0; k < fields.length; k++)
-            if (fields[k].path === path)
-                return k;
-        return undefined;
-    }
-    let map = positionMaps.get(d);
-    if (!map)
-        positionMaps.set(d, (map = new Map(fields.map((f, k) => [f.path, k]))));
-    return map.get(path);
 }
 function sqlTypeOf(type) {
     try {
