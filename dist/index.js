@@ -46005,13 +46005,23 @@ async function readTree(top, sha, prefix, dest) {
 /** Runs git with `input` as its stdin and returns its stdout, both through temporary files. */
 async function gitToBuffer(cwd, args, input) {
     removeDeadTempDirs((0,external_node_os_.tmpdir)(), 'metafuse-git-');
-    const work = (0,external_node_fs_.mkdtempSync)(external_node_path_.join((0,external_node_os_.tmpdir)(), `metafuse-git-${ownedTag()}-`));
+    let work;
+    let fdIn;
+    let fdOut;
     try {
-        const inFile = external_node_path_.join(work, 'in');
-        const outFile = external_node_path_.join(work, 'out');
-        (0,external_node_fs_.writeFileSync)(inFile, input);
-        const fdIn = (0,external_node_fs_.openSync)(inFile, 'r');
-        const fdOut = (0,external_node_fs_.openSync)(outFile, 'w');
+        work = (0,external_node_fs_.mkdtempSync)(external_node_path_.join((0,external_node_os_.tmpdir)(), `metafuse-git-${ownedTag()}-`));
+        (0,external_node_fs_.writeFileSync)(external_node_path_.join(work, 'in'), input);
+        fdIn = (0,external_node_fs_.openSync)(external_node_path_.join(work, 'in'), 'r');
+        fdOut = (0,external_node_fs_.openSync)(external_node_path_.join(work, 'out'), 'w');
+    }
+    catch {
+        // No usable temporary folder (TMPDIR missing, read-only or full): a pipe then,
+        // git waiting whenever this thread is busy.
+        if (work)
+            (0,external_node_fs_.rmSync)(work, { recursive: true, force: true });
+        return gitThroughPipe(cwd, args, input);
+    }
+    try {
         let child;
         try {
             child = (0,external_node_child_process_.spawn)('git', args, { cwd, stdio: [fdIn, fdOut, 'pipe'] });
@@ -46028,15 +46038,26 @@ async function gitToBuffer(cwd, args, input) {
         });
         if (code !== 0)
             throw new SourceError(`git ${args[0]} failed: ${stderr.trim() || `exit code ${code}`}`);
-        return (0,external_node_fs_.readFileSync)(outFile);
+        return (0,external_node_fs_.readFileSync)(external_node_path_.join(work, 'out'));
     }
     catch (e) {
-        if (e.code === 'ENOENT' && e.syscall?.startsWith('spawn'))
+        if (e.code === 'ENOENT')
             throw new SourceError('git is not installed or not on PATH');
         throw e;
     }
     finally {
         (0,external_node_fs_.rmSync)(work, { recursive: true, force: true });
+    }
+}
+function gitThroughPipe(cwd, args, input) {
+    try {
+        return (0,external_node_child_process_.execFileSync)('git', args, { cwd, input, maxBuffer: 2 ** 31, stdio: ['pipe', 'pipe', 'pipe'] });
+    }
+    catch (e) {
+        const err = e;
+        if (err.code === 'ENOENT')
+            throw new SourceError('git is not installed or not on PATH');
+        throw new SourceError(`git ${args[0]} failed: ${err.stderr?.toString('utf8').trim() || `exit code ${err.status}`}`);
     }
 }
 

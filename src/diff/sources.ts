@@ -3,7 +3,7 @@
 import { closeSync, lstatSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { CatalogError, openCatalog } from '../catalog/open.js';
 import { readModel } from '../catalog/read-model.js';
 import { ownedTag, removeDeadTempDirs } from '../files/owned-temp.js';
@@ -200,13 +200,21 @@ async function readTree(top: string, sha: string, prefix: string, dest: string):
 /** Runs git with `input` as its stdin and returns its stdout, both through temporary files. */
 async function gitToBuffer(cwd: string, args: string[], input: string): Promise<Buffer> {
   removeDeadTempDirs(tmpdir(), 'metafuse-git-');
-  const work = mkdtempSync(path.join(tmpdir(), `metafuse-git-${ownedTag()}-`));
+  let work: string | undefined;
+  let fdIn: number;
+  let fdOut: number;
   try {
-    const inFile = path.join(work, 'in');
-    const outFile = path.join(work, 'out');
-    writeFileSync(inFile, input);
-    const fdIn = openSync(inFile, 'r');
-    const fdOut = openSync(outFile, 'w');
+    work = mkdtempSync(path.join(tmpdir(), `metafuse-git-${ownedTag()}-`));
+    writeFileSync(path.join(work, 'in'), input);
+    fdIn = openSync(path.join(work, 'in'), 'r');
+    fdOut = openSync(path.join(work, 'out'), 'w');
+  } catch {
+    // No usable temporary folder (TMPDIR missing, read-only or full): a pipe then,
+    // git waiting whenever this thread is busy.
+    if (work) rmSync(work, { recursive: true, force: true });
+    return gitThroughPipe(cwd, args, input);
+  }
+  try {
     let child;
     try {
       child = spawn('git', args, { cwd, stdio: [fdIn, fdOut, 'pipe'] });
@@ -221,11 +229,21 @@ async function gitToBuffer(cwd: string, args: string[], input: string): Promise<
       child.on('close', resolve);
     });
     if (code !== 0) throw new SourceError(`git ${args[0]} failed: ${stderr.trim() || `exit code ${code}`}`);
-    return readFileSync(outFile);
+    return readFileSync(path.join(work, 'out'));
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && (e as NodeJS.ErrnoException).syscall?.startsWith('spawn')) throw new SourceError('git is not installed or not on PATH');
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new SourceError('git is not installed or not on PATH');
     throw e;
   } finally {
     rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function gitThroughPipe(cwd: string, args: string[], input: string): Buffer {
+  try {
+    return execFileSync('git', args, { cwd, input, maxBuffer: 2 ** 31, stdio: ['pipe', 'pipe', 'pipe'] });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException & { stderr?: Buffer; status?: number | null };
+    if (err.code === 'ENOENT') throw new SourceError('git is not installed or not on PATH');
+    throw new SourceError(`git ${args[0]} failed: ${err.stderr?.toString('utf8').trim() || `exit code ${err.status}`}`);
   }
 }

@@ -373,6 +373,20 @@ describe('prepareSide: a git base read while the head is loaded', () => {
     expect(mine()).toEqual([]);
   });
 
+  it('without a usable temporary folder it reads through a pipe instead, with the same result', async () => {
+    const repo = makeRepo();
+    const direct = await loadSide('git:HEAD~1', { specsDir: repo.specsDir });
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = path.join(repo.root, 'no-such-folder');
+    try {
+      const side = await prepareSide('git:HEAD~1', { specsDir: repo.specsDir }).load();
+      expect(side.model).toEqual(direct.model);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+  });
+
   it('an unknown ref does not throw when prepared: load() reports it', async () => {
     const repo = makeRepo();
     const prepared = prepareSide('git:no-such-branch', { specsDir: repo.specsDir });
