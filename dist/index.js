@@ -43284,10 +43284,11 @@ async function analyze(docs, root, bag, inputs) {
         ds.upstream = upstream.sort(compareDatasets);
         checkTerms(v.terms, ['terms'], e);
         v.fields?.forEach((f, i) => checkTerms(f.terms, ['fields', i, 'terms'], e));
+        let topLevel; // made only for datasets with partition keys
         (v.partitionKeys ?? []).forEach((key, i) => {
             if (!e.fieldsKnown)
                 return;
-            const topLevel = ds.fields.filter((f) => f.depth === 0).map((f) => f.path);
+            topLevel ??= ds.fields.filter((f) => f.depth === 0).map((f) => f.path);
             if (!topLevel.includes(key)) {
                 const why = ds.fields.some((f) => f.path === key) ? ' (partition keys must be top-level fields)' : didYouMean(key, topLevel);
                 bag.error(ptr(e, ['partitionKeys', i]), 'unknown-partition-key', `partition key "${key}" is not a field of this dataset${why}`);
@@ -46017,6 +46018,8 @@ async function gitToBuffer(cwd, args, input) {
     catch {
         // No usable temporary folder (TMPDIR missing, read-only or full): a pipe then,
         // git waiting whenever this thread is busy.
+        if (fdIn !== undefined)
+            (0,external_node_fs_.closeSync)(fdIn);
         if (work)
             (0,external_node_fs_.rmSync)(work, { recursive: true, force: true });
         return gitThroughPipe(cwd, args, input);
@@ -48103,7 +48106,7 @@ async function check(s, env) {
     }
     else {
         await buildStep(s, env, specs);
-        if (baseRef && basePrepared) {
+        if (basePrepared) {
             diff = await env.group('Diff against the base', async () => {
                 const base = await basePrepared.load();
                 if (base.errors > 0)

@@ -129,7 +129,7 @@ async function check(s: Settings, env: ActionEnv): Promise<void> {
     failure = `the specs have ${summaryLine(specs.diagnostics)}; see the annotations and the job summary`;
   } else {
     await buildStep(s, env, specs);
-    if (baseRef && basePrepared) {
+    if (basePrepared) {
       diff = await env.group('Diff against the base', async () => {
         const base = await basePrepared.load();
         if (base.errors > 0) env.warning(`the base (${base.label}) has ${base.errors} validation errors; the diff uses what could be read`);

@@ -393,7 +393,7 @@ export function lineage(cat: Catalog, ref: string, direction: Direction = 'both'
   // The reached datasets in name order: a pass over all ranks when the closure is a
   // large part of the graph (sorting 8,000 keys cost more than reading 10,000 ranks),
   // a sort of their ranks when it is small.
-  const byName = reached.length * 16 > size ? Int32Array.from(byRank).filter((id) => distance[id] !== NONE) : Int32Array.from(reached, (id) => rank[id]!).sort().map((r) => byRank[r]!);
+  const byName = reached.length * 16 > size ? byRank.filter((id) => distance[id] !== NONE) : Int32Array.from(reached, (id) => rank[id]!).sort().map((r) => byRank[r]!);
   // Nodes by (depth, name): counted per depth, then placed in name order within each depth.
   const depths = 2 * MAX_LINEAGE_DEPTH + 1;
   const at = new Int32Array(depths + 1);

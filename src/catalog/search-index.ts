@@ -58,8 +58,8 @@ export class SearchIndex {
   private generation = 0;
 
   /**
-   * Builds the index from a catalog's search table, a slice of rows at a time
-   * (`pause` runs between slices: serve yields to the event loop there). Returns
+   * Builds the index from a catalog's search table, pausing after about every
+   * PAUSE_EVERY_MS of work (`pause` runs there: serve yields to the event loop). Returns
    * null when the index would not rank exactly as FTS5 does (see above).
    */
   static async build(db: Database, pause: () => Promise<void> | void = () => {}): Promise<SearchIndex | null> {
@@ -81,9 +81,10 @@ export class SearchIndex {
     let rows = 0;
     let total = 0;
     let after = 0;
+    // Checked per row without awaiting anything unless a pause is due.
     let since = performance.now();
-    const breather = async () => {
-      if (performance.now() - since < PAUSE_EVERY_MS) return;
+    const due = () => performance.now() - since >= PAUSE_EVERY_MS;
+    const rest = async () => {
       await pause();
       since = performance.now();
     };
@@ -117,7 +118,7 @@ export class SearchIndex {
           p.docs.push(id);
           p.freq.push(f);
         }
-        await breather();
+        if (due()) await rest();
       }
       after = slice[slice.length - 1]!.id as number;
     }
@@ -129,7 +130,7 @@ export class SearchIndex {
       const p = postings.get(terms[t]!)!;
       docs.push(Int32Array.from(p.docs));
       freq.push(Int32Array.from(p.freq));
-      if (t % 256 === 255) await breather();
+      if (t % 256 === 255 && due()) await rest();
     }
     const avgdl = total / rows;
     const norm = length.map((n) => K1 * (1 - B + (B * n) / avgdl));

@@ -201,7 +201,7 @@ async function readTree(top: string, sha: string, prefix: string, dest: string):
 async function gitToBuffer(cwd: string, args: string[], input: string): Promise<Buffer> {
   removeDeadTempDirs(tmpdir(), 'metafuse-git-');
   let work: string | undefined;
-  let fdIn: number;
+  let fdIn: number | undefined;
   let fdOut: number;
   try {
     work = mkdtempSync(path.join(tmpdir(), `metafuse-git-${ownedTag()}-`));
@@ -211,6 +211,7 @@ async function gitToBuffer(cwd: string, args: string[], input: string): Promise<
   } catch {
     // No usable temporary folder (TMPDIR missing, read-only or full): a pipe then,
     // git waiting whenever this thread is busy.
+    if (fdIn !== undefined) closeSync(fdIn);
     if (work) rmSync(work, { recursive: true, force: true });
     return gitThroughPipe(cwd, args, input);
   }

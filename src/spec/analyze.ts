@@ -158,9 +158,10 @@ export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticB
     ds.upstream = upstream.sort(compareDatasets);
     checkTerms(v.terms, ['terms'], e);
     v.fields?.forEach((f, i) => checkTerms(f.terms, ['fields', i, 'terms'], e));
+    let topLevel: string[] | undefined; // made only for datasets with partition keys
     (v.partitionKeys ?? []).forEach((key, i) => {
       if (!e.fieldsKnown) return;
-      const topLevel = ds.fields.filter((f) => f.depth === 0).map((f) => f.path);
+      topLevel ??= ds.fields.filter((f) => f.depth === 0).map((f) => f.path);
       if (!topLevel.includes(key)) {
         const why = ds.fields.some((f) => f.path === key) ? ' (partition keys must be top-level fields)' : didYouMean(key, topLevel);
         bag.error(ptr(e, ['partitionKeys', i]), 'unknown-partition-key', `partition key "${key}" is not a field of this dataset${why}`);
