@@ -364,6 +364,8 @@ describe('prepareSide: a git base read while the head is loaded', () => {
     const repo = makeRepo();
     const mine = () => readdirSync(tmpdir()).filter((n) => n.startsWith('metafuse-git-') && n.includes(`~${process.pid}~`));
     const prepared = prepareSide('git:HEAD~1', { specsDir: repo.specsDir });
+    // Started before load() is asked: git is already writing into its temporary folder.
+    expect(mine()).toHaveLength(1);
     const side = await prepared.load();
     const direct = await loadSide('git:HEAD~1', { specsDir: repo.specsDir });
     expect(side.label).toBe(`git:HEAD~1 (${repo.shas[0]!.slice(0, 7)})`);
