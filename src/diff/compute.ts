@@ -1,5 +1,6 @@
 // Two models in, a classified list of changes out: what changed, whether it breaks
 // consumers, and which downstream datasets and fields it reaches.
+import { sameMeaning } from '../spec/digest.js';
 import { datasetKey, type Dataset, type DatasetId, type Field, type GlossaryTerm, type Model } from '../spec/model.js';
 import { isSafeWidening, typeShape } from './widening.js';
 
@@ -89,7 +90,8 @@ export function diffModels(base: Model, head: Model): DiffResult {
   }
   for (const h of head.datasets) {
     const b = baseMap.get(datasetKey(h));
-    if (b) diffDataset(b, h, name, add);
+    // Most datasets of a pull request are unchanged: one equality check instead of a field-by-field diff.
+    if (b && !sameMeaning(b, h)) diffDataset(b, h, name, add);
   }
   diffTerms(base.terms, head.terms, add);
 
@@ -269,6 +271,7 @@ function diffTerms(base: GlossaryTerm[], head: GlossaryTerm[], add: (c: Omit<Cha
       add({ kind: 'term-added', term: t.id, after: t.name, severity: 'safe', reason: 'new term' });
       continue;
     }
+    if (sameMeaning(old, t)) continue;
     const keys: Array<keyof GlossaryTerm> = ['name', 'definition', 'domain', 'owner', 'parent', 'synonyms', 'related'];
     const changed = keys.filter((k) => JSON.stringify(old[k]) !== JSON.stringify(t[k]));
     if (changed.length) add({ kind: 'term-changed', term: t.id, before: changed, after: changed.map((k) => `${k}: ${JSON.stringify(t[k])}`), severity: 'safe', reason: `changed ${changed.join(', ')}` });

@@ -1,11 +1,11 @@
 // From checked documents to the validated model: defaults, Arrow files, fields,
 // references across datasets and terms, cycles, policy rules and warnings.
-import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ArrowSchemaError, readArrowSchema, type ArrowSchemaInfo } from './arrow-schema.js';
 import type { CheckedDoc } from './check-schema.js';
 import type { DiagnosticBag, Pointer } from './diagnostics.js';
+import { hashModel } from './digest.js';
 import { buildFields, unique, type BuiltFields } from './fields.js';
 import { isInside, LIMITS } from './load.js';
 import {
@@ -539,38 +539,4 @@ function cycleWithin(component: Set<string>, edges: Map<string, string[]>): stri
     }
   }
   return [start];
-}
-
-/** sha256 of the model in a canonical JSON form (sorted keys, sorted collections). */
-function hashModel(config: CatalogConfig, datasets: Dataset[], terms: GlossaryTerm[]): string {
-  // Streamed one entry at a time: at 10,000 datasets one canonical string of the
-  // whole model cost ~1 s and hundreds of MB. Key order is fixed by construction
-  // (datasetModel, termModel, buildFields), and where a spec lives (its file, how
-  // specs are split into files) is not part of its meaning.
-  const h = createHash('sha256');
-  h.update(canonicalJson(config));
-  for (const d of datasets) {
-    const { sourceFile: _file, ...content } = d;
-    void _file;
-    h.update('\nD');
-    h.update(JSON.stringify(content));
-  }
-  for (const t of terms) {
-    const { sourceFile: _file, ...content } = t;
-    void _file;
-    h.update('\nT');
-    h.update(JSON.stringify(content));
-  }
-  return h.digest('hex');
-}
-
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  return `{${Object.keys(obj)
-    .sort()
-    .filter((k) => obj[k] !== undefined)
-    .map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`)
-    .join(',')}}`;
 }

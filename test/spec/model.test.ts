@@ -1,7 +1,9 @@
 // The validated model: defaults, normalised values and the spec hash.
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanupSpecTrees, datasetYaml, loadTree, termYaml, yaml } from '../helpers/fixtures.js';
-import type { SpecResult } from '../../src/spec/index.js';
+import { diffModels } from '../../src/diff/compute.js';
+import { sameMeaning } from '../../src/spec/digest.js';
+import type { Dataset, SpecResult } from '../../src/spec/index.js';
 
 afterEach(cleanupSpecTrees);
 
@@ -170,3 +172,87 @@ describe('specHash', () => {
     expect(again.model).toEqual(result.model);
   });
 });
+
+describe('digests shared between equal entries (the two sides of a diff)', () => {
+  const rich = datasetYaml(
+    'orders',
+    [
+      'tags: [finance, daily]',
+      'terms: [revenue]',
+      'upstream: [raw]',
+      'partitionKeys: [day]',
+      'properties: {sla: "4h", tier: gold}',
+      'deprecated: {since: "2026-01-01", reason: old, replacement: raw}',
+      'fields:',
+      '  - {name: id, type: int64, nullable: false, tags: [key], from: ["raw:id"]}',
+      '  - {name: day, type: date32, description: The day.}',
+      '  - {name: address, type: "struct<city: string, zip: string>"}',
+      '  - {name: address.city, terms: [revenue]}',
+      '',
+    ].join('\n'),
+  );
+  const raw = datasetYaml('raw', 'fields:\n  - {name: id, type: int64}\n');
+  const term = termYaml('revenue');
+
+  async function datasetOf(files: Record<string, string>, name: string): Promise<Dataset> {
+    const { result } = await loadTree(files);
+    expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    return result.model.datasets.find((d) => d.name === name)!;
+  }
+
+  it('sameMeaning ignores only the source file: any other changed, added or reordered value makes entries differ', async () => {
+    const a = await datasetOf({ 'a.yaml': rich, 'b.yaml': raw, 'c.yaml': term }, 'orders');
+    const moved = await datasetOf({ 'elsewhere/x.yaml': rich, 'b.yaml': raw, 'c.yaml': term }, 'orders');
+    expect(moved.sourceFile).not.toBe(a.sourceFile);
+    expect(sameMeaning(a, moved)).toBe(true);
+    // Every leaf value of the dataset, changed one at a time.
+    const leaves: Array<Array<string | number>> = [];
+    const walk = (v: unknown, at: Array<string | number>) => {
+      if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...at, Array.isArray(v) ? Number(k) : k]);
+      else if (at[0] !== 'sourceFile') leaves.push(at);
+    };
+    walk(a, []);
+    expect(leaves.length).toBeGreaterThan(40);
+    for (const leaf of leaves) {
+      const copy = structuredClone(a) as unknown as Record<string | number, unknown>;
+      let parent = copy;
+      for (const k of leaf.slice(0, -1)) parent = parent[k] as Record<string | number, unknown>;
+      const last = leaf[leaf.length - 1]!;
+      const old = parent[last];
+      parent[last] = typeof old === 'string' ? `${old}!` : typeof old === 'number' ? old + 1 : typeof old === 'boolean' ? !old : 'x';
+      expect(sameMeaning(a, copy as unknown as Dataset), leaf.join('.')).toBe(false);
+    }
+    const withExtra = { ...structuredClone(a), extra: 1 } as unknown as Dataset;
+    expect(sameMeaning(a, withExtra)).toBe(false);
+    const props = structuredClone(a);
+    props.properties = { tier: 'gold', sla: '4h' }; // same entries, other key order: other JSON
+    expect(sameMeaning(a, props)).toBe(false);
+    const shorter = structuredClone(a);
+    shorter.fields = shorter.fields.slice(0, -1);
+    expect(sameMeaning(a, shorter)).toBe(false);
+  });
+
+  it('gives each model the hash it has when hashed alone, whichever side is hashed first', async () => {
+    const baseFiles = { 'a.yaml': rich, 'b.yaml': raw, 'c.yaml': term };
+    // The head: orders moved to another file (same meaning), raw's field changed deep inside.
+    const headFiles = { 'moved/a.yaml': rich, 'b.yaml': raw.replace('type: int64', 'type: int32'), 'c.yaml': term };
+    const load = async (files: Record<string, string>) => {
+      const { result } = await loadTree(files);
+      expect(result.errors).toBe(0);
+      return result.model;
+    };
+    const alone = async (files: Record<string, string>) => (await load(files)).specHash;
+    const baseHash = await alone(baseFiles);
+    const headHash = await alone(headFiles);
+    expect(headHash).not.toBe(baseHash);
+    for (const headFirst of [true, false]) {
+      const base = await load(baseFiles);
+      const head = await load(headFiles);
+      const result = diffModels(base, head);
+      expect(result.changes.map((c) => c.kind)).toContain('field-type-changed');
+      if (headFirst) expect([head.specHash, base.specHash]).toEqual([headHash, baseHash]);
+      else expect([base.specHash, head.specHash]).toEqual([baseHash, headHash]);
+    }
+  });
+});
+
