@@ -55,6 +55,23 @@ describe('defaults', () => {
     ]);
   });
 
+  it('orders datasets and each upstream list by tenant, then name case-insensitively, then name as spelled', async () => {
+    // "a-b" comes after every "a" dataset: tenants compare on their own, not as the prefix of a "tenant/name" key.
+    const names: Array<[string, string]> = [['a', 'zeta'], ['a', 'Beta'], ['a', 'alpha'], ['a-b', 'aa'], ['a', 'gamma_'], ['a', 'gamma'], ['b', 'Alpha']];
+    const files: Record<string, string> = {};
+    names.forEach(([tenant, name], i) => (files[`${i}.yaml`] = datasetYaml(name, `tenant: ${tenant}\n`)));
+    files['reader.yaml'] = datasetYaml('reader', `tenant: a\nupstream: [${names.map(([t, n]) => `${t}/${n}`).join(', ')}]\n`);
+    const { result } = await loadTree(files);
+    expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const expected = [
+      ['a', 'alpha'], ['a', 'Beta'], ['a', 'gamma'], ['a', 'gamma_'], ['a', 'zeta'],
+      ['a-b', 'aa'],
+      ['b', 'Alpha'],
+    ];
+    expect(result.model.datasets.filter((d) => d.name !== 'reader').map((d) => [d.tenant, d.name])).toEqual(expected);
+    expect(result.model.datasets.find((d) => d.name === 'reader')!.upstream.map((u) => [u.tenant, u.name])).toEqual(expected);
+  });
+
   it('fills a glossary term, removes duplicate synonyms and sorts terms by id', async () => {
     const { result } = await loadTree({
       'g.yaml': `${termYaml('revenue', 'synonyms: [turnover, sales, turnover]\nparent: metric\ndomain: finance\n')}---\n${termYaml('metric')}`,
