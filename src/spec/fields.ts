@@ -40,10 +40,11 @@ export function buildFields(entries: FieldEntry[] | undefined, src: FieldSource,
   const order: Slot[] = [];
   const list = entries ?? [];
 
-  const declare = (name: string, parent: Field | null, type: ArrowType, nullable: boolean, where: Pointer): void => {
+  /** `entry`: the index of the `fields:` entry that declares it, or undefined for the Arrow schema (the pointer is made only for an error). */
+  const declare = (name: string, parent: Field | null, type: ArrowType, nullable: boolean, entry: number | undefined): void => {
     const path = parent ? `${parent.path}.${name}` : name;
     if (slots.has(path)) {
-      bag.error(where, 'duplicate-field', `field "${path}" is defined twice`);
+      bag.error(at(entry === undefined ? ['schema'] : ['fields', entry, 'name']), 'duplicate-field', `field "${path}" is defined twice`);
       return;
     }
     const field: Field = {
@@ -63,7 +64,7 @@ export function buildFields(entries: FieldEntry[] | undefined, src: FieldSource,
     const slot = { field, arrow: type };
     slots.set(path, slot);
     order.push(slot);
-    for (const child of nestedChildren(type)) declare(child.name, field, child.type, child.nullable, where);
+    for (const child of nestedChildren(type)) declare(child.name, field, child.type, child.nullable, entry);
   };
 
   const parsed = new Map<number, ArrowType>();
@@ -85,7 +86,7 @@ export function buildFields(entries: FieldEntry[] | undefined, src: FieldSource,
   // names always annotate nested fields, which come from their parent's type.
   const declares = (entry: FieldEntry): boolean => !src.arrow && !entry.name.includes('.');
   if (src.arrow) {
-    for (const f of src.arrow.fields) declare(f.name, null, f.type, f.nullable, at(['schema']));
+    for (const f of src.arrow.fields) declare(f.name, null, f.type, f.nullable, undefined);
   } else {
     list.forEach((entry, i) => {
       if (!declares(entry)) return;
@@ -98,7 +99,7 @@ export function buildFields(entries: FieldEntry[] | undefined, src: FieldSource,
         if (slots.has(entry.name)) bag.error(at(['fields', i, 'name']), 'duplicate-field', `field "${entry.name}" is defined twice`);
         return;
       }
-      declare(entry.name, null, t, entry.nullable ?? true, at(['fields', i, 'name']));
+      declare(entry.name, null, t, entry.nullable ?? true, i);
       applyAnnotation(slots.get(entry.name)!, entry);
     });
   }
