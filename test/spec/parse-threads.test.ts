@@ -3,8 +3,9 @@
 // the compiled worker directly, and the compiled CLI with and without workers
 // on the same tree, and compare everything it reports and writes.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, symlinkSync } from 'node:fs';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureCompiledCli, REPO } from '../catalog/support.js';
@@ -97,5 +98,57 @@ describe('parse workers', () => {
     expect(cli(['build', '--specs', good, '--out', a], 0).status).toBe(0);
     expect(cli(['build', '--specs', good, '--out', b], 3).status).toBe(0);
     expect(readFileSync(b).equals(readFileSync(a))).toBe(true);
+  });
+
+  it('once loading is over, the workers hold none of the parse output: the same objects survive as without them', () => {
+    // The worker's listeners shared parseAll's closure context, and a worker keeps its
+    // listeners until its exit event, which a build that never yields (analysis, the
+    // catalog write) sees only at its end: every file text and document lived that long
+    // (~40 MB at 10k). Whether the exit comes before the build goes on is a matter of
+    // timing, so the probe keeps every worker reachable, as an unreaped one is, and counts
+    // the plain objects alive right after loading and a full collection, through the
+    // inspector. The specs are valid: a diagnostic's position is found asynchronously.
+    const good = specTree({});
+    execFileSync('cp', ['-r', path.join(dir, 'datasets'), path.join(dir, 'glossary'), good]);
+    const probe = `
+      import inspector from 'node:inspector';
+      import { Worker } from 'node:worker_threads';
+      const workers = [];
+      const on = Worker.prototype.on;
+      Worker.prototype.on = function (...args) { workers.push(this); return on.apply(this, args); };
+      const { loadSpecs } = await import(${JSON.stringify(pathToFileURL(path.join(REPO, 'lib', 'spec', 'index.js')).href)});
+      const session = new inspector.Session();
+      session.connect();
+      const post = (method, params) => {
+        let out;
+        session.post(method, params, (err, res) => { if (err) throw err; out = res; });
+        if (out === undefined) throw new Error(method + ' did not answer at once');
+        return out;
+      };
+      const result = await loadSpecs(${JSON.stringify(good)});
+      if (result.diagnostics.length > 0) throw new Error('expected valid specs');
+      gc();
+      gc();
+      const proto = post('Runtime.evaluate', { expression: 'Object.prototype', objectGroup: 'probe' }).result.objectId;
+      const found = post('Runtime.queryObjects', { prototypeObjectId: proto, objectGroup: 'probe' }).objects.objectId;
+      const alive = post('Runtime.callFunctionOn', { objectId: found, functionDeclaration: 'function () { return this.length; }', returnByValue: true }).result.value;
+      console.log(JSON.stringify({ datasets: result.model.datasets.length, alive, workers: workers.length }));
+    `;
+    // A module file: run with -e, the retention did not show even before the fix.
+    const probeFile = path.join(good, 'probe.mjs');
+    writeFileSync(probeFile, probe);
+    const run = (threads: number) => {
+      const r = spawnSync(process.execPath, ['--expose-gc', probeFile], { encoding: 'utf8', env: { ...process.env, METAFUSE_PARSE_THREADS: String(threads) } });
+      expect(r.stderr).toBe('');
+      return JSON.parse(r.stdout) as { datasets: number; alive: number; workers: number };
+    };
+    const alone = run(0);
+    const withWorker = run(1);
+    expect(alone.datasets).toBeGreaterThan(1000);
+    expect(withWorker.datasets).toBe(alone.datasets);
+    expect(alone.workers).toBe(0);
+    expect(withWorker.workers).toBeGreaterThan(0);
+    // Each file's outcome, kept, would be well over ten objects (1,500 files here).
+    expect(withWorker.alive - alone.alive).toBeLessThan(750);
   });
 });
