@@ -1,6 +1,6 @@
 // The catalog file read back into the same Model the specs produce, so that a
 // diff can compare any two of: specs directory, catalog file, git commit, store URL.
-import { DEFAULT_CONFIG, type CatalogConfig, type Dataset, type Field, type GlossaryTerm, type Model, type Policy } from '../spec/model.js';
+import { compareDatasets, DEFAULT_CONFIG, type CatalogConfig, type Dataset, type Field, type GlossaryTerm, type Model, type Policy } from '../spec/model.js';
 import type { ObservationRow } from './observations.js';
 import type { Catalog } from './open.js';
 
@@ -80,14 +80,18 @@ export function readModel(cat: Catalog): Model {
     const upDs = up ? idOf.get(up.datasetId) : undefined;
     if (up && down && upDs) down.field.from.push({ ...upDs, field: up.field.path });
   }
+  // In the order analysis gives them, so that a model read back means the same entry for entry (diff's sameMeaning).
+  for (const { field } of fieldById.values()) {
+    if (field.from.length > 1) field.from.sort((a, b) => compareDatasets(a, b) || (a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
+  }
 
   const terms = new Map<string, GlossaryTerm>();
   for (const t of db.prepare('SELECT * FROM glossary_terms ORDER BY id').all<{
     id: string; name: string; definition: string; domain: string | null; owner: string | null; parent_id: string | null; synonyms: string; source_file: string | null;
   }>()) {
     terms.set(t.id, {
-      id: t.id, name: t.name, definition: t.definition, domain: t.domain, owner: t.owner, parent: t.parent_id,
-      synonyms: JSON.parse(t.synonyms) as string[], related: [], sourceFile: t.source_file ?? '',
+      id: t.id, name: t.name, definition: t.definition, domain: t.domain, owner: t.owner,
+      synonyms: JSON.parse(t.synonyms) as string[], parent: t.parent_id, related: [], sourceFile: t.source_file ?? '',
     });
   }
   for (const l of db.prepare('SELECT term_id, kind, dataset_id, field_id, related_term_id FROM term_links ORDER BY rowid').all<{

@@ -5,6 +5,8 @@ import { copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCatalog, type Catalog } from '../../src/catalog/open.js';
+import { readModel } from '../../src/catalog/read-model.js';
+import { sameMeaning } from '../../src/spec/digest.js';
 import { APPLICATION_ID, SCHEMA_VERSION } from '../../src/catalog/schema.js';
 import { BUILDER, compileCatalog } from '../../src/catalog/compile.js';
 import { openDatabase } from '../../src/db/index.js';
@@ -41,6 +43,18 @@ const sorted = <T>(xs: T[]): T[] => [...xs].sort((a, b) => (JSON.stringify(a) < 
 const datasetLabel = (d: Dataset) => `${d.tenant}/${d.name}`;
 
 describe('round trip of the example catalog into SQLite', () => {
+  it('reads back as the same model: every dataset and term means the same, in the same order (a catalog as a diff side)', () => {
+    const back = readModel(cat);
+    expect(back.specHash).toBe(model.specHash);
+    expect(back.config).toEqual(model.config);
+    expect(back.datasets.map(datasetLabel)).toEqual(model.datasets.map(datasetLabel));
+    // Column lineage from two fields of one upstream dataset, where the order of the rows and the model's order differ.
+    expect(model.datasets.some((d) => d.fields.some((f) => f.from.length > 1 && f.from[0]!.name === f.from[1]!.name))).toBe(true);
+    model.datasets.forEach((d, i) => expect(sameMeaning(d, back.datasets[i]!), datasetLabel(d)).toBe(true));
+    expect(back.terms.map((t) => t.id)).toEqual(model.terms.map((t) => t.id));
+    model.terms.forEach((t, i) => expect(sameMeaning(t, back.terms[i]!), t.id).toBe(true));
+  });
+
   it('the example is rich enough to prove something (nested fields, column lineage, two tenants, glossary links)', () => {
     expect(model.datasets.length).toBe(21);
     expect(new Set(model.datasets.map((d) => d.tenant))).toEqual(new Set(['acme', 'partner']));
