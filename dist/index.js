@@ -38051,11 +38051,16 @@ function readModel(cat) {
         if (up && down && upDs)
             down.field.from.push({ ...upDs, field: up.field.path });
     }
+    // In the order analysis gives them, so that a model read back means the same entry for entry (diff's sameMeaning).
+    for (const { field } of fieldById.values()) {
+        if (field.from.length > 1)
+            field.from.sort((a, b) => compareDatasets(a, b) || (a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
+    }
     const terms = new Map();
     for (const t of db.prepare('SELECT * FROM glossary_terms ORDER BY id').all()) {
         terms.set(t.id, {
-            id: t.id, name: t.name, definition: t.definition, domain: t.domain, owner: t.owner, parent: t.parent_id,
-            synonyms: JSON.parse(t.synonyms), related: [], sourceFile: t.source_file ?? '',
+            id: t.id, name: t.name, definition: t.definition, domain: t.domain, owner: t.owner,
+            synonyms: JSON.parse(t.synonyms), parent: t.parent_id, related: [], sourceFile: t.source_file ?? '',
         });
     }
     for (const l of db.prepare('SELECT term_id, kind, dataset_id, field_id, related_term_id FROM term_links ORDER BY rowid').all()) {
