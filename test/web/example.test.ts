@@ -259,8 +259,9 @@ describe('glossary', () => {
     await page.locator('a[href="/glossary/revenue"]').first().click();
     await page.waitForURL(/\/glossary\/revenue$/);
     await until(() => page.locator('h1').textContent()).toBe('Revenue');
-    expect(await page.locator('.breadcrumb').textContent()).toContain('Financial metric');
-    expect(await page.locator('aside').textContent()).toContain('Net revenue');
+    // The parent's name comes from the glossary list, fetched apart from the term: its id shows until then.
+    await until(() => page.locator('.breadcrumb').textContent()).toContain('Financial metric');
+    await until(() => page.locator('aside').textContent()).toContain('Net revenue');
     await screenshot(page, 'term-desktop');
     await page.locator('.link-list a', { hasText: 'sales_daily' }).click();
     await page.waitForURL(/\/datasets\/sales_daily$/);
