@@ -122,34 +122,47 @@ function splitList(s: string | null): string[] {
 
 // ---------------------------------------------------------------- show
 
+/**
+ * A dataset's fields, tags, terms, column lineage and neighbours, each a JSON array in
+ * the order shown (ordered aggregates: SQLite 3.44 or later, as both drivers have).
+ * Tags and terms with a null field id are the dataset's own.
+ */
+const SHOW_DETAIL = `SELECT
+  (SELECT json_group_array(json_array(id, path, type, sql_type, nullable, description, depth) ORDER BY position) FROM fields WHERE dataset_id = ?) AS fields,
+  (SELECT json_group_array(json_array(field_id, tag) ORDER BY rowid) FROM tags WHERE dataset_id = ?) AS tags,
+  (SELECT json_group_array(json_array(field_id, term_id) ORDER BY rowid) FROM term_links WHERE dataset_id = ? AND kind IN ('dataset', 'field')) AS terms,
+  (SELECT json_group_array(json_array(c.downstream_field_id, ud.display_name, uf.path) ORDER BY ud.display_name, uf.position)
+     FROM fields f JOIN column_lineage c ON c.downstream_field_id = f.id
+     JOIN fields uf ON uf.id = c.upstream_field_id JOIN datasets ud ON ud.id = uf.dataset_id
+     WHERE f.dataset_id = ?) AS column_from,
+  (SELECT json_group_array(u.display_name ORDER BY u.tenant, u.name COLLATE NOCASE) FROM lineage l JOIN datasets u ON u.id = l.upstream_id WHERE l.downstream_id = ?) AS upstream,
+  (SELECT json_group_array(w.display_name ORDER BY w.tenant, w.name COLLATE NOCASE) FROM lineage l JOIN datasets w ON w.id = l.downstream_id WHERE l.upstream_id = ?) AS downstream`;
+
 export function showDataset(cat: Catalog, ref: string): DatasetDetail {
   const db = cat.db;
   const d = resolveDataset(cat, ref);
-  // The columns the answer uses, not *: making each row's object was half of this query's time.
-  const fields = db.prepare('SELECT id, path, type, sql_type, nullable, description, depth FROM fields WHERE dataset_id = ? ORDER BY position').all<{
-    id: number; path: string; type: string; sql_type: string; nullable: number; description: string | null; depth: number;
-  }>(d.id);
-  const fieldTags = new Map<number, string[]>();
-  for (const t of db.prepare('SELECT field_id, tag FROM tags WHERE dataset_id = ? ORDER BY rowid').all<{ field_id: number | null; tag: string }>(d.id)) {
-    const k = t.field_id ?? 0;
-    fieldTags.set(k, [...(fieldTags.get(k) ?? []), t.tag]);
-  }
-  const fieldTerms = new Map<number, string[]>();
-  for (const t of db.prepare("SELECT field_id, term_id FROM term_links WHERE dataset_id = ? AND kind IN ('dataset', 'field') ORDER BY rowid").all<{ field_id: number | null; term_id: string }>(d.id)) {
-    const k = t.field_id ?? 0;
-    fieldTerms.set(k, [...(fieldTerms.get(k) ?? []), t.term_id]);
-  }
-  const fromRows = db
-    .prepare(
-      `SELECT c.downstream_field_id AS fid, ud.display_name AS ds, uf.path AS path
-       FROM fields f JOIN column_lineage c ON c.downstream_field_id = f.id
-       JOIN fields uf ON uf.id = c.upstream_field_id JOIN datasets ud ON ud.id = uf.dataset_id
-       WHERE f.dataset_id = ? ORDER BY ud.display_name, uf.position`,
-    )
-    .all<{ fid: number; ds: string; path: string }>(d.id);
+  // Everything else in one statement, each list as a JSON array built by SQLite: six
+  // statements, and an object per row, were most of a show's time (~140 -> ~80 us at 10k).
+  const detail = db.prepare(SHOW_DETAIL).get<Record<'fields' | 'tags' | 'terms' | 'column_from' | 'upstream' | 'downstream', string>>(d.id, d.id, d.id, d.id, d.id, d.id)!;
+  const fields = JSON.parse(detail.fields) as Array<[id: number, path: string, type: string, sqlType: string, nullable: number, description: string | null, depth: number]>;
+  const byField = (json: string): Map<number, string[]> => {
+    const m = new Map<number, string[]>();
+    for (const [field, value] of JSON.parse(json) as Array<[number | null, string]>) {
+      const k = field ?? 0;
+      const list = m.get(k);
+      if (list) list.push(value);
+      else m.set(k, [value]);
+    }
+    return m;
+  };
+  const fieldTags = byField(detail.tags);
+  const fieldTerms = byField(detail.terms);
   const from = new Map<number, string[]>();
-  for (const r of fromRows) from.set(r.fid, [...(from.get(r.fid) ?? []), `${r.ds}:${r.path}`]);
-  const names = (sql: string) => db.prepare(sql).all<{ display_name: string }>(d.id).map((r) => r.display_name);
+  for (const [fid, ds, path] of JSON.parse(detail.column_from) as Array<[number, string, string]>) {
+    const list = from.get(fid);
+    if (list) list.push(`${ds}:${path}`);
+    else from.set(fid, [`${ds}:${path}`]);
+  }
   const replacement = d.replacement_id === null ? null : db.prepare('SELECT display_name FROM datasets WHERE id = ?').get<{ display_name: string }>(d.replacement_id)?.display_name ?? null;
   return {
     name: d.display_name,
@@ -161,19 +174,19 @@ export function showDataset(cat: Catalog, ref: string): DatasetDetail {
     format: d.format,
     tags: fieldTags.get(0) ?? [],
     terms: fieldTerms.get(0) ?? [],
-    fields: fields.map((f) => ({
-      name: f.path,
-      type: f.type,
-      sqlType: f.sql_type,
-      nullable: f.nullable === 1,
-      description: f.description,
-      tags: fieldTags.get(f.id) ?? [],
-      terms: fieldTerms.get(f.id) ?? [],
-      depth: f.depth,
-      from: from.get(f.id) ?? [],
+    fields: fields.map(([id, path, type, sqlType, nullable, description, depth]) => ({
+      name: path,
+      type,
+      sqlType,
+      nullable: nullable === 1,
+      description,
+      tags: fieldTags.get(id) ?? [],
+      terms: fieldTerms.get(id) ?? [],
+      depth,
+      from: from.get(id) ?? [],
     })),
-    upstream: names('SELECT u.display_name FROM lineage l JOIN datasets u ON u.id = l.upstream_id WHERE l.downstream_id = ? ORDER BY u.tenant, u.name COLLATE NOCASE'),
-    downstream: names('SELECT w.display_name FROM lineage l JOIN datasets w ON w.id = l.downstream_id WHERE l.upstream_id = ? ORDER BY w.tenant, w.name COLLATE NOCASE'),
+    upstream: JSON.parse(detail.upstream) as string[],
+    downstream: JSON.parse(detail.downstream) as string[],
     observed: latestObservation(db, d.tenant, d.name),
     partitionKeys: JSON.parse(d.partition_keys) as string[],
     properties: JSON.parse(d.properties) as Record<string, string>,

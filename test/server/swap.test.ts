@@ -257,6 +257,8 @@ describe('memory-mapped reads', () => {
     const base = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
     try {
       expect(source.use((cat) => cat.db.prepare('PRAGMA mmap_size').get<{ mmap_size: number }>()!.mmap_size)).toBeGreaterThan(0);
+      // It keeps its lock between requests too (no lock and change check per read transaction).
+      expect(source.use((cat) => cat.db.prepare('PRAGMA locking_mode').get<{ locking_mode: string }>()!.locking_mode)).toBe('exclusive');
       const before = await api(base, '/api/v1/datasets/sales_daily');
       expect(before.status).toBe(200);
       // Cut short and overwritten in place (not renamed): a map of this very file would
