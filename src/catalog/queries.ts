@@ -131,7 +131,7 @@ const SHOW_DETAIL = `SELECT
   (SELECT json_group_array(json_array(id, path, type, sql_type, nullable, description, depth) ORDER BY position) FROM fields WHERE dataset_id = ?) AS fields,
   (SELECT json_group_array(json_array(field_id, tag) ORDER BY rowid) FROM tags WHERE dataset_id = ?) AS tags,
   (SELECT json_group_array(json_array(field_id, term_id) ORDER BY rowid) FROM term_links WHERE dataset_id = ? AND kind IN ('dataset', 'field')) AS terms,
-  (SELECT json_group_array(json_array(c.downstream_field_id, ud.display_name, uf.path) ORDER BY ud.display_name, uf.position)
+  (SELECT json_group_array(json_array(c.downstream_field_id, ud.display_name || ':' || uf.path) ORDER BY ud.display_name, uf.position)
      FROM fields f JOIN column_lineage c ON c.downstream_field_id = f.id
      JOIN fields uf ON uf.id = c.upstream_field_id JOIN datasets ud ON ud.id = uf.dataset_id
      WHERE f.dataset_id = ?) AS column_from,
@@ -145,6 +145,7 @@ export function showDataset(cat: Catalog, ref: string): DatasetDetail {
   // statements, and an object per row, were most of a show's time (~140 -> ~80 us at 10k).
   const detail = db.prepare(SHOW_DETAIL).get<Record<'fields' | 'tags' | 'terms' | 'column_from' | 'upstream' | 'downstream', string>>(d.id, d.id, d.id, d.id, d.id, d.id)!;
   const fields = JSON.parse(detail.fields) as Array<[id: number, path: string, type: string, sqlType: string, nullable: number, description: string | null, depth: number]>;
+  /** [field id or null, value] pairs grouped by field id; 0 holds the dataset's own (ids start at 1). */
   const byField = (json: string): Map<number, string[]> => {
     const m = new Map<number, string[]>();
     for (const [field, value] of JSON.parse(json) as Array<[number | null, string]>) {
@@ -157,12 +158,7 @@ export function showDataset(cat: Catalog, ref: string): DatasetDetail {
   };
   const fieldTags = byField(detail.tags);
   const fieldTerms = byField(detail.terms);
-  const from = new Map<number, string[]>();
-  for (const [fid, ds, path] of JSON.parse(detail.column_from) as Array<[number, string, string]>) {
-    const list = from.get(fid);
-    if (list) list.push(`${ds}:${path}`);
-    else from.set(fid, [`${ds}:${path}`]);
-  }
+  const from = byField(detail.column_from);
   const replacement = d.replacement_id === null ? null : db.prepare('SELECT display_name FROM datasets WHERE id = ?').get<{ display_name: string }>(d.replacement_id)?.display_name ?? null;
   return {
     name: d.display_name,
