@@ -1,6 +1,6 @@
 // The catalog file read back into the same Model the specs produce, so that a
 // diff can compare any two of: specs directory, catalog file, git commit, store URL.
-import { compareDatasets, DEFAULT_CONFIG, type CatalogConfig, type Dataset, type Field, type GlossaryTerm, type Model, type Policy } from '../spec/model.js';
+import { compareColumnRefs, DEFAULT_CONFIG, type CatalogConfig, type Dataset, type Field, type GlossaryTerm, type Model, type Policy } from '../spec/model.js';
 import type { ObservationRow } from './observations.js';
 import type { Catalog } from './open.js';
 
@@ -82,7 +82,7 @@ export function readModel(cat: Catalog): Model {
   }
   // In the order analysis gives them, so that a model read back means the same entry for entry (diff's sameMeaning).
   for (const { field } of fieldById.values()) {
-    if (field.from.length > 1) field.from.sort((a, b) => compareDatasets(a, b) || (a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
+    if (field.from.length > 1) field.from.sort(compareColumnRefs);
   }
 
   const terms = new Map<string, GlossaryTerm>();

@@ -9,7 +9,7 @@ import { hashModel } from './digest.js';
 import { buildFields, unique, type BuiltFields } from './fields.js';
 import { isInside, LIMITS } from './load.js';
 import {
-  compareDatasets,
+  compareColumnRefs,
   datasetKey,
   DEFAULT_CONFIG,
   fieldPosition,
@@ -258,7 +258,7 @@ export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticB
   }
 
   for (const e of datasets.values()) {
-    for (const f of e.dataset.fields) if (f.from.length > 1) f.from.sort((a, b) => compareDatasets(a, b) || (a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
+    for (const f of e.dataset.fields) if (f.from.length > 1) f.from.sort(compareColumnRefs);
   }
   const modelDatasets = ordered.map((e) => e.dataset);
   const modelTerms = [...terms.values()].map((t) => t.term).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

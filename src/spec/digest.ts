@@ -33,9 +33,14 @@ function entryDigest(entry: Entry): string {
 }
 
 function entryJson(entry: Entry): string {
-  const { sourceFile: _file, ...content } = entry;
+  return JSON.stringify(content(entry));
+}
+
+/** What an entry means: all of it but the file that defines it. */
+function content(entry: Entry): Omit<Entry, 'sourceFile'> {
+  const { sourceFile: _file, ...rest } = entry;
   void _file;
-  return JSON.stringify(content);
+  return rest;
 }
 
 /**
@@ -47,20 +52,7 @@ function entryJson(entry: Entry): string {
  */
 export function sameMeaning(a: Entry, b: Entry): boolean {
   if (a === b) return true;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  let i = 0;
-  let j = 0;
-  for (;;) {
-    if (ka[i] === 'sourceFile') i++;
-    if (kb[j] === 'sourceFile') j++;
-    if (i === ka.length || j === kb.length) break;
-    const k = ka[i]!;
-    if (k !== kb[j] || !sameJson((a as unknown as Record<string, unknown>)[k], (b as unknown as Record<string, unknown>)[k])) return false;
-    i++;
-    j++;
-  }
-  if (i !== ka.length || j !== kb.length) return false;
+  if (!sameJson(content(a), content(b))) return false;
   twins.set(a, b);
   twins.set(b, a);
   return true;

@@ -124,6 +124,11 @@ export function compareDatasets(a: DatasetId, b: DatasetId): number {
   return al < bl ? -1 : al > bl ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
+/** Column references in model order: by dataset (compareDatasets), then field path. */
+export function compareColumnRefs(a: ColumnRef, b: ColumnRef): number {
+  return compareDatasets(a, b) || (a.field < b.field ? -1 : a.field > b.field ? 1 : 0);
+}
+
 /** By field list, not by dataset: a list is never changed once built, so its map stays right. */
 const positionMaps = new WeakMap<Field[], Map<string, number>>();
 
