@@ -37952,6 +37952,10 @@ function compareDatasets(a, b) {
     const bl = b.name.toLowerCase();
     return al < bl ? -1 : al > bl ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
+/** Column references in model order: by dataset (compareDatasets), then field path. */
+function compareColumnRefs(a, b) {
+    return compareDatasets(a, b) || (a.field < b.field ? -1 : a.field > b.field ? 1 : 0);
+}
 /** By field list, not by dataset: a list is never changed once built, so its map stays right. */
 const positionMaps = new WeakMap();
 /**
@@ -38054,7 +38058,7 @@ function readModel(cat) {
     // In the order analysis gives them, so that a model read back means the same entry for entry (diff's sameMeaning).
     for (const { field } of fieldById.values()) {
         if (field.from.length > 1)
-            field.from.sort((a, b) => compareDatasets(a, b) || (a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
+            field.from.sort(compareColumnRefs);
     }
     const terms = new Map();
     for (const t of db.prepare('SELECT * FROM glossary_terms ORDER BY id').all()) {
@@ -38915,9 +38919,13 @@ function entryDigest(entry) {
     return digest;
 }
 function entryJson(entry) {
-    const { sourceFile: _file, ...content } = entry;
+    return JSON.stringify(content(entry));
+}
+/** What an entry means: all of it but the file that defines it. */
+function content(entry) {
+    const { sourceFile: _file, ...rest } = entry;
     void _file;
-    return JSON.stringify(content);
+    return rest;
 }
 /**
  * Whether two entries mean the same: equal in every key, in the same key order,
@@ -38929,24 +38937,7 @@ function entryJson(entry) {
 function sameMeaning(a, b) {
     if (a === b)
         return true;
-    const ka = Object.keys(a);
-    const kb = Object.keys(b);
-    let i = 0;
-    let j = 0;
-    for (;;) {
-        if (ka[i] === 'sourceFile')
-            i++;
-        if (kb[j] === 'sourceFile')
-            j++;
-        if (i === ka.length || j === kb.length)
-            break;
-        const k = ka[i];
-        if (k !== kb[j] || !sameJson(a[k], b[k]))
-            return false;
-        i++;
-        j++;
-    }
-    if (i !== ka.length || j !== kb.length)
+    if (!sameJson(content(a), content(b)))
         return false;
     twins.set(a, b);
     twins.set(b, a);
@@ -43512,7 +43503,7 @@ async function analyze(docs, root, bag, inputs) {
     for (const e of datasets.values()) {
         for (const f of e.dataset.fields)
             if (f.from.length > 1)
-                f.from.sort((a, b) => compareDatasets(a, b) || (a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
+                f.from.sort(compareColumnRefs);
     }
     const modelDatasets = ordered.map((e) => e.dataset);
     const modelTerms = [...terms.values()].map((t) => t.term).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
