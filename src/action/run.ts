@@ -11,7 +11,7 @@ import { diffSide, renderMarkdown, verdict, type DiffSides } from '../diff/rende
 import { prepareSide } from '../diff/sources.js';
 import { provenance } from '../git/git.js';
 import { ArrowSchemaError, readArrowSchema } from '../spec/arrow-schema.js';
-import { loadSpecs, type ParseCache, type SpecResult } from '../spec/index.js';
+import { loadSpecs, sharedLoading, type LoadOptions, type SpecResult } from '../spec/index.js';
 import { summaryLine } from '../spec/report.js';
 import { openStoreTarget } from '../store/open.js';
 import { emit, publish } from '../store/publish.js';
@@ -71,9 +71,9 @@ export async function runCommand(s: Settings, env: ActionEnv): Promise<void> {
   }
 }
 
-async function validateStep(s: Settings, env: ActionEnv, failOnErrors = true, cache?: ParseCache): Promise<SpecResult> {
+async function validateStep(s: Settings, env: ActionEnv, failOnErrors = true, shared?: LoadOptions): Promise<SpecResult> {
   return env.group('Validate specs', async () => {
-    const r = await loadSpecs(s.specs, { cache });
+    const r = await loadSpecs(s.specs, { ...shared });
     const { omitted } = annotate(r.diagnostics, env.annotations, env.workspace);
     env.info(`${summaryLine(r.diagnostics)} in ${r.model.datasets.length} datasets and ${r.model.terms.length} glossary terms`);
     env.summary.push(diagnosticsMarkdown(r, env.workspace, omitted));
@@ -117,12 +117,13 @@ async function pullUrl(url: string): Promise<string> {
 
 async function check(s: Settings, env: ActionEnv): Promise<void> {
   const pr = env.pullRequest;
-  // Shared with the base side of the diff, which then parses only the files the pull request changed.
-  const cache: ParseCache = new Map();
+  // Shared with the base side of the diff, which then parses only the files the pull
+  // request changed and keeps the model entries of the datasets it did not touch.
+  const shared = sharedLoading();
   // A git base's files are read by git while the specs are validated and built.
   const baseRef = s.base ?? (pr ? `git:${pr.baseSha}` : undefined);
-  const basePrepared = baseRef ? prepareSide(baseRef, { specsDir: s.specs, pullUrl, cache }) : undefined;
-  const specs = await validateStep(s, env, false, cache);
+  const basePrepared = baseRef ? prepareSide(baseRef, { specsDir: s.specs, pullUrl, ...shared }) : undefined;
+  const specs = await validateStep(s, env, false, shared);
   let diff: { result: DiffResult; sides: DiffSides } | undefined;
   let failure: string | undefined;
   if (specs.errors > 0) {

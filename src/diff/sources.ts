@@ -8,7 +8,7 @@ import { CatalogError, openCatalog } from '../catalog/open.js';
 import { readModel } from '../catalog/read-model.js';
 import { ownedTag, removeDeadTempDirs } from '../files/owned-temp.js';
 import { git } from '../git/git.js';
-import { loadSpecs, type Diagnostic, type Model, type ParseCache } from '../spec/index.js';
+import { loadSpecs, type AnalysisReuse, type Diagnostic, type Model, type ParseCache } from '../spec/index.js';
 import { isInside } from '../spec/load.js';
 
 export class SourceError extends Error {}
@@ -31,6 +31,8 @@ export interface SourceOptions {
    * already parsed are not parsed again (a pull request changes a handful of files).
    */
   cache?: ParseCache;
+  /** Shared like the cache: datasets whose documents did not change keep the first side's model entries. */
+  reuse?: AnalysisReuse;
 }
 
 export async function loadSide(ref: string, options: SourceOptions): Promise<Side> {
@@ -46,7 +48,7 @@ export async function loadSide(ref: string, options: SourceOptions): Promise<Sid
     throw new SourceError(`"${ref}" is neither a specs directory, a catalog file, a store URL nor git:<ref>`);
   }
   if (isDir) {
-    const r = await loadSpecs(ref, { cache: options.cache });
+    const r = await loadSpecs(ref, { cache: options.cache, reuse: options.reuse });
     return { label: ref, model: r.model, diagnostics: r.diagnostics, errors: r.errors };
   }
   return loadCatalogSide(ref, ref);
@@ -116,7 +118,7 @@ export function prepareSide(ref: string, options: SourceOptions): PreparedSide {
     async load() {
       const t = await tree;
       // The tree is loaded as if it were the specs directory; nothing touches the working tree.
-      const r = await loadSpecs(t.dir, { inputs: t.files, cache: options.cache });
+      const r = await loadSpecs(t.dir, { inputs: t.files, cache: options.cache, reuse: options.reuse });
       return { label: t.label, model: r.model, diagnostics: r.diagnostics, errors: r.errors };
     },
   };

@@ -36,6 +36,8 @@ interface DatasetEntry {
   built?: BuiltFields;
   /** Place in model order (compareDatasets): lists of datasets sort by it without comparing names. */
   rank: number;
+  /** Set when `dataset` is an earlier analysis's entry for the same document (see AnalysisReuse). */
+  reused?: boolean;
 }
 
 interface TermEntry {
@@ -49,7 +51,43 @@ interface TermEntry {
 /** Files given in memory (a git tree) instead of read from disk; see LoadOptions.inputs. */
 export type InMemoryFiles = Map<string, Buffer>;
 
-export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticBag, inputs?: InMemoryFiles): Promise<Model> {
+/** A finished dataset entry of one analysis, and the documents its references named. */
+interface Donor {
+  dataset: Dataset;
+  /** Documents of the datasets named by refsOf(doc), in that order. */
+  targets: DatasetDoc[];
+}
+
+/**
+ * What one analysis leaves to the next over mostly the same parsed documents: the
+ * two sides of a diff share every unchanged file's documents (the parse cache), and
+ * a dataset whose document, file, settings and referenced documents are all the
+ * same gets the same model entry, so the second analysis takes the first one's
+ * instead of building it again (fields, references, column lineage). Only datasets
+ * whose file had no diagnostic at all in the first analysis are offered: their
+ * references all resolved and were checked, so with the same documents behind
+ * them nothing about them can differ but the glossary, which is checked again.
+ * Entries are shared, never changed: a model is not modified once built.
+ */
+export class AnalysisReuse {
+  /** By dataset document (an object of the parse cache), filled by the first analysis given this. */
+  readonly donors = new WeakMap<DatasetDoc, Donor>();
+  /** The first analysis's settings (as JSON): entries depend on the default tenant. */
+  config: string | undefined;
+}
+
+/** The dataset references a document makes, in a fixed order; `column` for column lineage (which needs the target's fields). */
+function refsOf(v: DatasetDoc): Array<{ ref: string; column: boolean }> {
+  const out: Array<{ ref: string; column: boolean }> = [];
+  for (const ref of v.upstream ?? []) out.push({ ref, column: false });
+  if (v.deprecated?.replacement !== undefined) out.push({ ref: v.deprecated.replacement, column: false });
+  for (const f of v.fields ?? []) {
+    for (const c of f.from ?? []) out.push({ ref: c.slice(0, Math.max(0, c.indexOf(':'))), column: true });
+  }
+  return out;
+}
+
+export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticBag, inputs?: InMemoryFiles, reuse?: AnalysisReuse): Promise<Model> {
   const ptr = (d: { file: SpecFile; index: number }, p: Array<string | number>, at: 'key' | 'value' = 'value'): Pointer => ({ file: d.file, doc: d.index, path: p, at });
   // Files are found under the root, so their relative path is a slice (path.relative was ~30 ms at 10k).
   const under = root.endsWith(path.sep) ? root : root + path.sep;
@@ -85,6 +123,8 @@ export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticB
   if (docs.some((d) => d.doc.kind === 'Dataset' && isRecord(d.doc.value.properties) && Object.values(d.doc.value.properties).some((x) => typeof x !== 'string'))) {
     await loadPositionSupport();
   }
+  const configJson = JSON.stringify(config);
+  const offered = reuse?.config === configJson;
   const datasets = new Map<string, DatasetEntry>();
   for (const d of docs) {
     if (d.doc.kind !== 'Dataset') continue;
@@ -96,7 +136,11 @@ export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticB
       bag.error(ptr(d, ['name']), 'duplicate-dataset', `dataset "${formatDatasetRef(id, config.defaultTenant)}" is already defined${same} at {related}`, ptr(first, ['name']));
       continue;
     }
-    datasets.set(datasetKey(id), { dataset: datasetModel(v, id, rel(d.file), d), doc: v, file: d.file, index: d.index, valid: d.valid, fieldsKnown: d.valid, rank: 0 });
+    // An earlier analysis's entry for this very document, when nothing it depends on can differ (checked below, once references resolve).
+    const donor = offered ? reuse!.donors.get(v) : undefined;
+    const reused = donor !== undefined && d.valid && v.schema === undefined && donor.dataset.sourceFile === rel(d.file);
+    const dataset = reused ? donor.dataset : datasetModel(v, id, rel(d.file), d);
+    datasets.set(datasetKey(id), { dataset, doc: v, file: d.file, index: d.index, valid: d.valid, fieldsKnown: d.valid, rank: 0, reused });
   }
   // Model order, found once with each name lowered once (compareDatasets lowers both names per comparison).
   const ordered = [...datasets].map(([key, e]) => ({ e, key })).sort((a, b) => {
@@ -104,8 +148,6 @@ export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticB
     const y = b.e.dataset;
     return x.tenant < y.tenant ? -1 : x.tenant > y.tenant ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : x.name < y.name ? -1 : x.name > y.name ? 1 : 0;
   }).map((o, i) => ((o.e.rank = i), o.e));
-
-  await buildAllFields([...datasets.values()], root, bag, ptr, inputs);
 
   // Resolved once per spelling and tenant: the ~50,000 upstream and ~30,000 column
   // references of 10k datasets name the same few thousand datasets over and over,
@@ -131,9 +173,29 @@ export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticB
     return name === undefined ? '' : ` (did you mean "${formatDatasetRef(byName.get(name)!.dataset, tenant)}"?)`;
   };
 
+  // A reused entry needs every reference to name the same document as before (so
+  // the same spelling and, without an Arrow file, the same fields); else it is built here.
+  for (const e of datasets.values()) {
+    if (!e.reused) continue;
+    const targets = reuse!.donors.get(e.doc)!.targets;
+    const refs = refsOf(e.doc);
+    const same =
+      refs.length === targets.length &&
+      refs.every(({ ref, column }, k) => {
+        const t = resolve(ref, e.dataset.tenant);
+        return t !== undefined && t.doc === targets[k] && (!column || t.doc.schema === undefined);
+      });
+    if (!same) {
+      e.reused = false;
+      e.dataset = datasetModel(e.doc, e.dataset, rel(e.file), e);
+    }
+  }
+
+  await buildAllFields([...datasets.values()].filter((e) => !e.reused), root, bag, ptr, inputs);
+
   // Replacements first: the deprecated-upstream warnings below name them.
   for (const e of datasets.values()) {
-    const replacement = e.valid ? e.doc.deprecated?.replacement : undefined;
+    const replacement = e.valid && !e.reused ? e.doc.deprecated?.replacement : undefined;
     if (replacement === undefined) continue;
     const target = resolve(replacement, e.dataset.tenant);
     if (!target) {
@@ -148,6 +210,12 @@ export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticB
     if (!e.valid) continue;
     const ds = e.dataset;
     const v = e.doc;
+    if (e.reused) {
+      // Its references were all found and checked before, and still name the same documents; the glossary may differ.
+      checkTerms(v.terms, ['terms'], e);
+      v.fields?.forEach((f, i) => checkTerms(f.terms, ['fields', i, 'terms'], e));
+      continue;
+    }
     const upstreamSet = new Set<DatasetEntry>();
     (v.upstream ?? []).forEach((ref, i) => {
       const target = resolve(ref, ds.tenant);
@@ -258,11 +326,32 @@ export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticB
   }
 
   for (const e of datasets.values()) {
-    for (const f of e.dataset.fields) if (f.from.length > 1) f.from.sort(compareColumnRefs);
+    if (!e.reused) for (const f of e.dataset.fields) if (f.from.length > 1) f.from.sort(compareColumnRefs);
   }
+  if (reuse && reuse.config === undefined) offer(reuse, configJson, datasets.values(), bag, resolve);
   const modelDatasets = ordered.map((e) => e.dataset);
   const modelTerms = [...terms.values()].map((t) => t.term).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return modelOf(config, modelDatasets, modelTerms);
+}
+
+/** Offers the entries of datasets whose files have no diagnostic to later analyses (see AnalysisReuse). */
+function offer(reuse: AnalysisReuse, configJson: string, entries: Iterable<DatasetEntry>, bag: DiagnosticBag, resolve: (ref: string, tenant: string) => DatasetEntry | undefined): void {
+  reuse.config = configJson;
+  const flagged = new Set<string>();
+  for (const d of bag.items) {
+    flagged.add('doc' in d.where ? d.where.file.display : d.where.file);
+    if (d.related) flagged.add(d.related.file.display);
+  }
+  for (const e of entries) {
+    if (!e.valid || e.doc.schema !== undefined || flagged.has(e.file.display)) continue;
+    const targets: DatasetDoc[] = [];
+    for (const { ref } of refsOf(e.doc)) {
+      const t = resolve(ref, e.dataset.tenant);
+      if (!t) break;
+      targets.push(t.doc);
+    }
+    if (targets.length === refsOf(e.doc).length) reuse.donors.set(e.doc, { dataset: e.dataset, targets });
+  }
 }
 
 /**

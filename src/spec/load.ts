@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { AnalysisReuse } from './analyze.js';
 import { DiagnosticBag } from './diagnostics.js';
 import { contentKey, decodeText, errnoText, parseJob, readBytes, type ParseJob, type ParseOutcome } from './parse.js';
 import { SpecFile } from './source.js';
@@ -40,6 +41,8 @@ export interface LoadOptions {
    */
   inputs?: Map<string, Buffer>;
   cache?: ParseCache;
+  /** Shared with other analyses of mostly the same documents (the two sides of a diff, with the same cache). */
+  reuse?: AnalysisReuse;
 }
 
 export async function loadSpecFiles(specsDir: string, bag: DiagnosticBag, options: LoadOptions = {}): Promise<LoadResult> {

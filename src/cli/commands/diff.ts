@@ -1,7 +1,7 @@
 import { diffModels } from '../../diff/compute.js';
 import { diffSide, renderJson, renderMarkdown, renderText } from '../../diff/render.js';
 import { loadSide, prepareSide, SourceError } from '../../diff/sources.js';
-import type { ParseCache } from '../../spec/index.js';
+import { sharedLoading } from '../../spec/index.js';
 import { summaryLine } from '../../spec/report.js';
 import { openStoreTarget } from '../../store/open.js';
 import { pullWithProgress } from '../progress.js';
@@ -50,9 +50,9 @@ Examples:
       const pullUrl = async (url: string) => (await withStoreErrors(async () => pullWithProgress(io, await openStoreTarget(url), { quiet: format === 'json' }))).path;
       // Head first: the base then reuses the parsing of every file the two share
       // (a git base's files are read by git meanwhile).
-      const cache: ParseCache = new Map();
-      const basePrepared = prepareSide(baseRef, { specsDir, pullUrl, cache });
-      head = await loadSide(headRef, { specsDir, pullUrl, cache });
+      const shared = sharedLoading();
+      const basePrepared = prepareSide(baseRef, { specsDir, pullUrl, ...shared });
+      head = await loadSide(headRef, { specsDir, pullUrl, ...shared });
       base = await basePrepared.load();
     } catch (e) {
       if (e instanceof SourceError) throw new CommandError(e.message);
