@@ -43282,7 +43282,37 @@ function walk(dir, realRoot, seen, out, bag) {
 
 
 
-async function analyze(docs, root, bag, inputs) {
+/**
+ * What one analysis leaves to the next over mostly the same parsed documents: the
+ * two sides of a diff share every unchanged file's documents (the parse cache), and
+ * a dataset whose document, file, settings and referenced documents are all the
+ * same gets the same model entry, so the second analysis takes the first one's
+ * instead of building it again (fields, references, column lineage). Only datasets
+ * whose file had no diagnostic at all in the first analysis are offered: their
+ * references all resolved and were checked, so with the same documents behind
+ * them nothing about them can differ but the glossary, which is checked again.
+ * Entries are shared, never changed: a model is not modified once built.
+ */
+class AnalysisReuse {
+    /** By dataset document (an object of the parse cache), filled by the first analysis given this. */
+    donors = new WeakMap();
+    /** The first analysis's settings (as JSON): entries depend on the default tenant. */
+    config;
+}
+/** The dataset references a document makes, in a fixed order; `column` for column lineage (which needs the target's fields). */
+function refsOf(v) {
+    const out = [];
+    for (const ref of v.upstream ?? [])
+        out.push({ ref, column: false });
+    if (v.deprecated?.replacement !== undefined)
+        out.push({ ref: v.deprecated.replacement, column: false });
+    for (const f of v.fields ?? []) {
+        for (const c of f.from ?? [])
+            out.push({ ref: c.slice(0, Math.max(0, c.indexOf(':'))), column: true });
+    }
+    return out;
+}
+async function analyze(docs, root, bag, inputs, reuse) {
     const ptr = (d, p, at = 'value') => ({ file: d.file, doc: d.index, path: p, at });
     // Files are found under the root, so their relative path is a slice (path.relative was ~30 ms at 10k).
     const under = root.endsWith(external_node_path_.sep) ? root : root + external_node_path_.sep;
@@ -43317,6 +43347,8 @@ async function analyze(docs, root, bag, inputs) {
     if (docs.some((d) => d.doc.kind === 'Dataset' && isRecord(d.doc.value.properties) && Object.values(d.doc.value.properties).some((x) => typeof x !== 'string'))) {
         await loadPositionSupport();
     }
+    const configJson = JSON.stringify(config);
+    const offered = reuse?.config === configJson;
     const datasets = new Map();
     for (const d of docs) {
         if (d.doc.kind !== 'Dataset')
@@ -43329,7 +43361,11 @@ async function analyze(docs, root, bag, inputs) {
             bag.error(ptr(d, ['name']), 'duplicate-dataset', `dataset "${formatDatasetRef(id, config.defaultTenant)}" is already defined${same} at {related}`, ptr(first, ['name']));
             continue;
         }
-        datasets.set(datasetKey(id), { dataset: datasetModel(v, id, rel(d.file), d), doc: v, file: d.file, index: d.index, valid: d.valid, fieldsKnown: d.valid, rank: 0 });
+        // An earlier analysis's entry for this very document, when nothing it depends on can differ (checked below, once references resolve).
+        const donor = offered ? reuse.donors.get(v) : undefined;
+        const reused = donor !== undefined && d.valid && v.schema === undefined && donor.dataset.sourceFile === rel(d.file);
+        const dataset = reused ? donor.dataset : datasetModel(v, id, rel(d.file), d);
+        datasets.set(datasetKey(id), { dataset, doc: v, file: d.file, index: d.index, valid: d.valid, fieldsKnown: d.valid, rank: 0, reused });
     }
     // Model order, found once with each name lowered once (compareDatasets lowers both names per comparison).
     const ordered = [...datasets].map(([key, e]) => ({ e, key })).sort((a, b) => {
@@ -43337,7 +43373,6 @@ async function analyze(docs, root, bag, inputs) {
         const y = b.e.dataset;
         return x.tenant < y.tenant ? -1 : x.tenant > y.tenant ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : x.name < y.name ? -1 : x.name > y.name ? 1 : 0;
     }).map((o, i) => ((o.e.rank = i), o.e));
-    await buildAllFields([...datasets.values()], root, bag, ptr, inputs);
     // Resolved once per spelling and tenant: the ~50,000 upstream and ~30,000 column
     // references of 10k datasets name the same few thousand datasets over and over,
     // and building a key string per reference was ~60 ms of an analysis.
@@ -43365,9 +43400,27 @@ async function analyze(docs, root, bag, inputs) {
         const name = closest(bare, byName.keys());
         return name === undefined ? '' : ` (did you mean "${formatDatasetRef(byName.get(name).dataset, tenant)}"?)`;
     };
+    // A reused entry needs every reference to name the same document as before (so
+    // the same spelling and, without an Arrow file, the same fields); else it is built here.
+    for (const e of datasets.values()) {
+        if (!e.reused)
+            continue;
+        const targets = reuse.donors.get(e.doc).targets;
+        const refs = refsOf(e.doc);
+        const same = refs.length === targets.length &&
+            refs.every(({ ref, column }, k) => {
+                const t = resolve(ref, e.dataset.tenant);
+                return t !== undefined && t.doc === targets[k] && (!column || t.doc.schema === undefined);
+            });
+        if (!same) {
+            e.reused = false;
+            e.dataset = datasetModel(e.doc, e.dataset, rel(e.file), e);
+        }
+    }
+    await buildAllFields([...datasets.values()].filter((e) => !e.reused), root, bag, ptr, inputs);
     // Replacements first: the deprecated-upstream warnings below name them.
     for (const e of datasets.values()) {
-        const replacement = e.valid ? e.doc.deprecated?.replacement : undefined;
+        const replacement = e.valid && !e.reused ? e.doc.deprecated?.replacement : undefined;
         if (replacement === undefined)
             continue;
         const target = resolve(replacement, e.dataset.tenant);
@@ -43384,6 +43437,12 @@ async function analyze(docs, root, bag, inputs) {
             continue;
         const ds = e.dataset;
         const v = e.doc;
+        if (e.reused) {
+            // Its references were all found and checked before, and still name the same documents; the glossary may differ.
+            checkTerms(v.terms, ['terms'], e);
+            v.fields?.forEach((f, i) => checkTerms(f.terms, ['fields', i, 'terms'], e));
+            continue;
+        }
         const upstreamSet = new Set();
         (v.upstream ?? []).forEach((ref, i) => {
             const target = resolve(ref, ds.tenant);
@@ -43501,13 +43560,39 @@ async function analyze(docs, root, bag, inputs) {
             bag.warning(ptr(t, ['id']), 'unused-term', `glossary term "${t.term.id}" is not used by any dataset, field or child term`);
     }
     for (const e of datasets.values()) {
-        for (const f of e.dataset.fields)
-            if (f.from.length > 1)
-                f.from.sort(compareColumnRefs);
+        if (!e.reused)
+            for (const f of e.dataset.fields)
+                if (f.from.length > 1)
+                    f.from.sort(compareColumnRefs);
     }
+    if (reuse && reuse.config === undefined)
+        offer(reuse, configJson, datasets.values(), bag, resolve);
     const modelDatasets = ordered.map((e) => e.dataset);
     const modelTerms = [...terms.values()].map((t) => t.term).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return modelOf(config, modelDatasets, modelTerms);
+}
+/** Offers the entries of datasets whose files have no diagnostic to later analyses (see AnalysisReuse). */
+function offer(reuse, configJson, entries, bag, resolve) {
+    reuse.config = configJson;
+    const flagged = new Set();
+    for (const d of bag.items) {
+        flagged.add('doc' in d.where ? d.where.file.display : d.where.file);
+        if (d.related)
+            flagged.add(d.related.file.display);
+    }
+    for (const e of entries) {
+        if (!e.valid || e.doc.schema !== undefined || flagged.has(e.file.display))
+            continue;
+        const targets = [];
+        for (const { ref } of refsOf(e.doc)) {
+            const t = resolve(ref, e.dataset.tenant);
+            if (!t)
+                break;
+            targets.push(t.doc);
+        }
+        if (targets.length === refsOf(e.doc).length)
+            reuse.donors.set(e.doc, { dataset: e.dataset, targets });
+    }
 }
 /**
  * The model, its hash computed on first use: validate never needs it, and at
@@ -45901,9 +45986,17 @@ async function loadSpecs(specsDir, options = {}) {
                 docs.push(checked);
         });
     }
-    const model = await analyze(docs, root, bag, options.inputs);
+    const model = await analyze(docs, root, bag, options.inputs, options.reuse);
     const diagnostics = await bag.resolve();
     return { model, diagnostics, ...diagnostics_countDiagnostics(diagnostics), root };
+}
+/**
+ * Load options for several versions of mostly the same specs (the two sides of a
+ * diff): a file parsed for one is not parsed again, and a dataset whose document
+ * and references did not change keeps the first analysis's model entry.
+ */
+function sharedLoading() {
+    return { cache: new Map(), reuse: new AnalysisReuse() };
 }
 
 
@@ -45938,7 +46031,7 @@ async function loadSide(ref, options) {
         throw new SourceError(`"${ref}" is neither a specs directory, a catalog file, a store URL nor git:<ref>`);
     }
     if (isDir) {
-        const r = await loadSpecs(ref, { cache: options.cache });
+        const r = await loadSpecs(ref, { cache: options.cache, reuse: options.reuse });
         return { label: ref, model: r.model, diagnostics: r.diagnostics, errors: r.errors };
     }
     return loadCatalogSide(ref, ref);
@@ -46009,7 +46102,7 @@ function prepareSide(ref, options) {
         async load() {
             const t = await tree;
             // The tree is loaded as if it were the specs directory; nothing touches the working tree.
-            const r = await loadSpecs(t.dir, { inputs: t.files, cache: options.cache });
+            const r = await loadSpecs(t.dir, { inputs: t.files, cache: options.cache, reuse: options.reuse });
             return { label: t.label, model: r.model, diagnostics: r.diagnostics, errors: r.errors };
         },
     };
@@ -48138,9 +48231,9 @@ async function runCommand(s, env) {
             return;
     }
 }
-async function validateStep(s, env, failOnErrors = true, cache) {
+async function validateStep(s, env, failOnErrors = true, shared) {
     return env.group('Validate specs', async () => {
-        const r = await loadSpecs(s.specs, { cache });
+        const r = await loadSpecs(s.specs, { ...shared });
         const { omitted } = annotate(r.diagnostics, env.annotations, env.workspace);
         env.info(`${summaryLine(r.diagnostics)} in ${r.model.datasets.length} datasets and ${r.model.terms.length} glossary terms`);
         env.summary.push(diagnosticsMarkdown(r, env.workspace, omitted));
@@ -48183,12 +48276,13 @@ async function pullUrl(url) {
 }
 async function check(s, env) {
     const pr = env.pullRequest;
-    // Shared with the base side of the diff, which then parses only the files the pull request changed.
-    const cache = new Map();
+    // Shared with the base side of the diff, which then parses only the files the pull
+    // request changed and keeps the model entries of the datasets it did not touch.
+    const shared = sharedLoading();
     // A git base's files are read by git while the specs are validated and built.
     const baseRef = s.base ?? (pr ? `git:${pr.baseSha}` : undefined);
-    const basePrepared = baseRef ? prepareSide(baseRef, { specsDir: s.specs, pullUrl, cache }) : undefined;
-    const specs = await validateStep(s, env, false, cache);
+    const basePrepared = baseRef ? prepareSide(baseRef, { specsDir: s.specs, pullUrl, ...shared }) : undefined;
+    const specs = await validateStep(s, env, false, shared);
     let diff;
     let failure;
     if (specs.errors > 0) {
