@@ -8,7 +8,7 @@ import { CatalogError, openCatalog } from '../catalog/open.js';
 import { readModel } from '../catalog/read-model.js';
 import { ownedTag, removeDeadTempDirs } from '../files/owned-temp.js';
 import { git } from '../git/git.js';
-import { loadSpecs, type AnalysisReuse, type Diagnostic, type Model, type ParseCache } from '../spec/index.js';
+import { loadSpecs, type Diagnostic, type LoadOptions, type Model } from '../spec/index.js';
 import { isInside } from '../spec/load.js';
 
 export class SourceError extends Error {}
@@ -21,18 +21,12 @@ export interface Side {
   errors: number;
 }
 
-export interface SourceOptions {
+/** `cache` and `reuse` are shared by the two sides of a diff (sharedLoading()): the second parses and analyses only what changed. */
+export interface SourceOptions extends Pick<LoadOptions, 'cache' | 'reuse'> {
   /** The specs directory of the working tree: `git:` refs read the same path at that commit. */
   specsDir: string;
   /** Resolves store URLs (s3://, gs://, az://, file://) to a local catalog file; absent = unsupported. */
   pullUrl?: (url: string) => Promise<string>;
-  /**
-   * Shared between the two sides of a diff: files whose content the other side
-   * already parsed are not parsed again (a pull request changes a handful of files).
-   */
-  cache?: ParseCache;
-  /** Shared like the cache: datasets whose documents did not change keep the first side's model entries. */
-  reuse?: AnalysisReuse;
 }
 
 export async function loadSide(ref: string, options: SourceOptions): Promise<Side> {

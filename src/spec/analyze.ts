@@ -37,7 +37,7 @@ interface DatasetEntry {
   /** Place in model order (compareDatasets): lists of datasets sort by it without comparing names. */
   rank: number;
   /** Set when `dataset` is an earlier analysis's entry for the same document (see AnalysisReuse). */
-  reused?: boolean;
+  reused?: Donor;
 }
 
 interface TermEntry {
@@ -54,7 +54,7 @@ export type InMemoryFiles = Map<string, Buffer>;
 /** A finished dataset entry of one analysis, and the documents its references named. */
 interface Donor {
   dataset: Dataset;
-  /** Documents of the datasets named by refsOf(doc), in that order. */
+  /** Documents of the datasets named by refsOf(doc), in that order (see targetsOf). */
   targets: DatasetDoc[];
 }
 
@@ -76,7 +76,7 @@ export class AnalysisReuse {
   config: string | undefined;
 }
 
-/** The dataset references a document makes, in a fixed order; `column` for column lineage (which needs the target's fields). */
+/** The dataset references a document makes, in a fixed order; `column` for column lineage (which reads the target's fields). */
 function refsOf(v: DatasetDoc): Array<{ ref: string; column: boolean }> {
   const out: Array<{ ref: string; column: boolean }> = [];
   for (const ref of v.upstream ?? []) out.push({ ref, column: false });
@@ -136,10 +136,11 @@ export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticB
       bag.error(ptr(d, ['name']), 'duplicate-dataset', `dataset "${formatDatasetRef(id, config.defaultTenant)}" is already defined${same} at {related}`, ptr(first, ['name']));
       continue;
     }
-    // An earlier analysis's entry for this very document, when nothing it depends on can differ (checked below, once references resolve).
-    const donor = offered ? reuse!.donors.get(v) : undefined;
-    const reused = donor !== undefined && d.valid && v.schema === undefined && donor.dataset.sourceFile === rel(d.file);
-    const dataset = reused ? donor.dataset : datasetModel(v, id, rel(d.file), d);
+    // An earlier analysis's entry for this very document, if it is in the same file (its
+    // references are compared below, once they resolve; the settings were compared above).
+    let reused = offered ? reuse!.donors.get(v) : undefined;
+    if (reused && reused.dataset.sourceFile !== rel(d.file)) reused = undefined;
+    const dataset = reused ? reused.dataset : datasetModel(v, id, rel(d.file), d);
     datasets.set(datasetKey(id), { dataset, doc: v, file: d.file, index: d.index, valid: d.valid, fieldsKnown: d.valid, rank: 0, reused });
   }
   // Model order, found once with each name lowered once (compareDatasets lowers both names per comparison).
@@ -173,22 +174,26 @@ export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticB
     return name === undefined ? '' : ` (did you mean "${formatDatasetRef(byName.get(name)!.dataset, tenant)}"?)`;
   };
 
-  // A reused entry needs every reference to name the same document as before (so
-  // the same spelling and, without an Arrow file, the same fields); else it is built here.
+  /** The documents a dataset's references resolve to (refsOf order), or undefined if one does not resolve. */
+  const targetsOf = (e: DatasetEntry): DatasetDoc[] | undefined => {
+    const out: DatasetDoc[] = [];
+    for (const { ref } of refsOf(e.doc)) {
+      const t = resolve(ref, e.dataset.tenant);
+      if (!t) return undefined;
+      out.push(t.doc);
+    }
+    return out;
+  };
+
+  // A reused entry needs every reference to name the same document as before (so the
+  // same spelling and, as offered, the same fields); else it is built here.
   for (const e of datasets.values()) {
     if (!e.reused) continue;
-    const targets = reuse!.donors.get(e.doc)!.targets;
-    const refs = refsOf(e.doc);
-    const same =
-      refs.length === targets.length &&
-      refs.every(({ ref, column }, k) => {
-        const t = resolve(ref, e.dataset.tenant);
-        return t !== undefined && t.doc === targets[k] && (!column || t.doc.schema === undefined);
-      });
-    if (!same) {
-      e.reused = false;
-      e.dataset = datasetModel(e.doc, e.dataset, rel(e.file), e);
-    }
+    const before = e.reused.targets;
+    const now = targetsOf(e);
+    if (now?.length === before.length && now.every((t, k) => t === before[k])) continue;
+    e.reused = undefined;
+    e.dataset = datasetModel(e.doc, e.dataset, rel(e.file), e);
   }
 
   await buildAllFields([...datasets.values()].filter((e) => !e.reused), root, bag, ptr, inputs);
@@ -328,29 +333,32 @@ export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticB
   for (const e of datasets.values()) {
     if (!e.reused) for (const f of e.dataset.fields) if (f.from.length > 1) f.from.sort(compareColumnRefs);
   }
-  if (reuse && reuse.config === undefined) offer(reuse, configJson, datasets.values(), bag, resolve);
+  if (reuse && reuse.config === undefined) offer(reuse, configJson, datasets, bag, targetsOf);
   const modelDatasets = ordered.map((e) => e.dataset);
   const modelTerms = [...terms.values()].map((t) => t.term).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return modelOf(config, modelDatasets, modelTerms);
 }
 
-/** Offers the entries of datasets whose files have no diagnostic to later analyses (see AnalysisReuse). */
-function offer(reuse: AnalysisReuse, configJson: string, entries: Iterable<DatasetEntry>, bag: DiagnosticBag, resolve: (ref: string, tenant: string) => DatasetEntry | undefined): void {
+/**
+ * Offers to later analyses (see AnalysisReuse) the entries of valid datasets whose
+ * files have no diagnostic, without an Arrow file and without column lineage into a
+ * dataset that has one: what such an entry holds then depends only on its own
+ * document and the documents its references name, which a later analysis compares.
+ */
+function offer(reuse: AnalysisReuse, configJson: string, datasets: Map<string, DatasetEntry>, bag: DiagnosticBag, targetsOf: (e: DatasetEntry) => DatasetDoc[] | undefined): void {
   reuse.config = configJson;
   const flagged = new Set<string>();
   for (const d of bag.items) {
     flagged.add('doc' in d.where ? d.where.file.display : d.where.file);
     if (d.related) flagged.add(d.related.file.display);
   }
-  for (const e of entries) {
+  for (const e of datasets.values()) {
     if (!e.valid || e.doc.schema !== undefined || flagged.has(e.file.display)) continue;
-    const targets: DatasetDoc[] = [];
-    for (const { ref } of refsOf(e.doc)) {
-      const t = resolve(ref, e.dataset.tenant);
-      if (!t) break;
-      targets.push(t.doc);
-    }
-    if (targets.length === refsOf(e.doc).length) reuse.donors.set(e.doc, { dataset: e.dataset, targets });
+    const targets = targetsOf(e);
+    if (!targets) continue;
+    const refs = refsOf(e.doc);
+    if (targets.some((t, k) => refs[k]!.column && t.schema !== undefined)) continue;
+    reuse.donors.set(e.doc, { dataset: e.dataset, targets });
   }
 }
 
