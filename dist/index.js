@@ -43299,7 +43299,7 @@ class AnalysisReuse {
     /** The first analysis's settings (as JSON): entries depend on the default tenant. */
     config;
 }
-/** The dataset references a document makes, in a fixed order; `column` for column lineage (which needs the target's fields). */
+/** The dataset references a document makes, in a fixed order; `column` for column lineage (which reads the target's fields). */
 function refsOf(v) {
     const out = [];
     for (const ref of v.upstream ?? [])
@@ -43361,10 +43361,12 @@ async function analyze(docs, root, bag, inputs, reuse) {
             bag.error(ptr(d, ['name']), 'duplicate-dataset', `dataset "${formatDatasetRef(id, config.defaultTenant)}" is already defined${same} at {related}`, ptr(first, ['name']));
             continue;
         }
-        // An earlier analysis's entry for this very document, when nothing it depends on can differ (checked below, once references resolve).
-        const donor = offered ? reuse.donors.get(v) : undefined;
-        const reused = donor !== undefined && d.valid && v.schema === undefined && donor.dataset.sourceFile === rel(d.file);
-        const dataset = reused ? donor.dataset : datasetModel(v, id, rel(d.file), d);
+        // An earlier analysis's entry for this very document, if it is in the same file (its
+        // references are compared below, once they resolve; the settings were compared above).
+        let reused = offered ? reuse.donors.get(v) : undefined;
+        if (reused && reused.dataset.sourceFile !== rel(d.file))
+            reused = undefined;
+        const dataset = reused ? reused.dataset : datasetModel(v, id, rel(d.file), d);
         datasets.set(datasetKey(id), { dataset, doc: v, file: d.file, index: d.index, valid: d.valid, fieldsKnown: d.valid, rank: 0, reused });
     }
     // Model order, found once with each name lowered once (compareDatasets lowers both names per comparison).
@@ -43400,22 +43402,28 @@ async function analyze(docs, root, bag, inputs, reuse) {
         const name = closest(bare, byName.keys());
         return name === undefined ? '' : ` (did you mean "${formatDatasetRef(byName.get(name).dataset, tenant)}"?)`;
     };
-    // A reused entry needs every reference to name the same document as before (so
-    // the same spelling and, without an Arrow file, the same fields); else it is built here.
+    /** The documents a dataset's references resolve to (refsOf order), or undefined if one does not resolve. */
+    const targetsOf = (e) => {
+        const out = [];
+        for (const { ref } of refsOf(e.doc)) {
+            const t = resolve(ref, e.dataset.tenant);
+            if (!t)
+                return undefined;
+            out.push(t.doc);
+        }
+        return out;
+    };
+    // A reused entry needs every reference to name the same document as before (so the
+    // same spelling and, as offered, the same fields); else it is built here.
     for (const e of datasets.values()) {
         if (!e.reused)
             continue;
-        const targets = reuse.donors.get(e.doc).targets;
-        const refs = refsOf(e.doc);
-        const same = refs.length === targets.length &&
-            refs.every(({ ref, column }, k) => {
-                const t = resolve(ref, e.dataset.tenant);
-                return t !== undefined && t.doc === targets[k] && (!column || t.doc.schema === undefined);
-            });
-        if (!same) {
-            e.reused = false;
-            e.dataset = datasetModel(e.doc, e.dataset, rel(e.file), e);
-        }
+        const before = e.reused.targets;
+        const now = targetsOf(e);
+        if (now?.length === before.length && now.every((t, k) => t === before[k]))
+            continue;
+        e.reused = undefined;
+        e.dataset = datasetModel(e.doc, e.dataset, rel(e.file), e);
     }
     await buildAllFields([...datasets.values()].filter((e) => !e.reused), root, bag, ptr, inputs);
     // Replacements first: the deprecated-upstream warnings below name them.
@@ -43566,13 +43574,18 @@ async function analyze(docs, root, bag, inputs, reuse) {
                     f.from.sort(compareColumnRefs);
     }
     if (reuse && reuse.config === undefined)
-        offer(reuse, configJson, datasets.values(), bag, resolve);
+        offer(reuse, configJson, datasets, bag, targetsOf);
     const modelDatasets = ordered.map((e) => e.dataset);
     const modelTerms = [...terms.values()].map((t) => t.term).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return modelOf(config, modelDatasets, modelTerms);
 }
-/** Offers the entries of datasets whose files have no diagnostic to later analyses (see AnalysisReuse). */
-function offer(reuse, configJson, entries, bag, resolve) {
+/**
+ * Offers to later analyses (see AnalysisReuse) the entries of valid datasets whose
+ * files have no diagnostic, without an Arrow file and without column lineage into a
+ * dataset that has one: what such an entry holds then depends only on its own
+ * document and the documents its references name, which a later analysis compares.
+ */
+function offer(reuse, configJson, datasets, bag, targetsOf) {
     reuse.config = configJson;
     const flagged = new Set();
     for (const d of bag.items) {
@@ -43580,18 +43593,16 @@ function offer(reuse, configJson, entries, bag, resolve) {
         if (d.related)
             flagged.add(d.related.file.display);
     }
-    for (const e of entries) {
+    for (const e of datasets.values()) {
         if (!e.valid || e.doc.schema !== undefined || flagged.has(e.file.display))
             continue;
-        const targets = [];
-        for (const { ref } of refsOf(e.doc)) {
-            const t = resolve(ref, e.dataset.tenant);
-            if (!t)
-                break;
-            targets.push(t.doc);
-        }
-        if (targets.length === refsOf(e.doc).length)
-            reuse.donors.set(e.doc, { dataset: e.dataset, targets });
+        const targets = targetsOf(e);
+        if (!targets)
+            continue;
+        const refs = refsOf(e.doc);
+        if (targets.some((t, k) => refs[k].column && t.schema !== undefined))
+            continue;
+        reuse.donors.set(e.doc, { dataset: e.dataset, targets });
     }
 }
 /**
