@@ -102,7 +102,7 @@ async function buildStep(s: Settings, env: ActionEnv, specs: SpecResult): Promis
     const target = path.resolve(s.catalog);
     if (statSync(target, { throwIfNoEntry: false })?.isDirectory()) throw new CheckFailure(`input catalog "${s.catalog}" is a directory; name the catalog file, e.g. ${path.join(s.catalog, 'catalog.db')}`);
     mkdirSync(path.dirname(target), { recursive: true });
-    const built = compileCatalog(specs.model, target, { version: 0, ...provenance(specs.root) });
+    const built = await compileCatalog(specs.model, target, { version: 0, ...provenance(specs.root) });
     env.setOutput(Outputs.catalogPath, built.path);
     env.setOutput(Outputs.datasets, String(built.datasets));
     env.setOutput(Outputs.fields, String(built.fields));

@@ -3,8 +3,10 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { batchInsert } from '../db/batch.js';
-import { openDatabase, type Database } from '../db/index.js';
-import { replaceAtomically } from '../files/durable.js';
+import type { WriteDatabase } from '../db/index.js';
+import { openWriter } from '../db/writer.js';
+import { replaceAtomicallyAsync } from '../files/durable.js';
+import { digestAhead } from '../spec/digest.js';
 import { datasetKey, fieldPosition, parseDatasetRef, type Dataset, type Model } from '../spec/model.js';
 import { parseType, sqlType } from '../spec/types.js';
 import { computeDrift, type ObservationRow, type ObservedField } from './observations.js';
@@ -34,22 +36,31 @@ export interface CompileResult {
   bytes: number;
 }
 
-/** Writes the catalog to `outPath` atomically: a reader sees the old file or the new one, never a part. */
-export function compileCatalog(model: Model, outPath: string, info: BuildInfo): CompileResult {
+/**
+ * Writes the catalog to `outPath` atomically: a reader sees the old file or the new one,
+ * never a part. The statements run on a second thread where one is available
+ * (src/db/writer.ts) while this one makes the rows and the spec hash.
+ */
+export async function compileCatalog(model: Model, outPath: string, info: BuildInfo): Promise<CompileResult> {
   const target = path.resolve(outPath);
-  const counts = replaceAtomically(target, (tmp) => {
-    const db = openDatabase(tmp);
+  const counts = await replaceAtomicallyAsync(target, async (tmp) => {
+    // While the writer thread catches up, this one hashes the model (catalog_meta's spec_hash).
+    const writer = openWriter(tmp, { meanwhile: digestAhead(model.datasets, model.terms) });
+    let counts: Omit<CompileResult, 'path' | 'bytes'>;
     try {
-      return writeCatalog(db, model, info);
-    } finally {
-      db.close();
+      counts = writeCatalog(writer, model, info);
+    } catch (e) {
+      await writer.finish().catch(() => {}); // the first failure is the one to report
+      throw e;
     }
+    await writer.finish();
+    return counts;
   });
   return { path: target, ...counts, bytes: statSync(target).size };
 }
 
 /** Fills an empty database with the model. Returns row counts. */
-export function writeCatalog(db: Database, model: Model, info: BuildInfo): Omit<CompileResult, 'path' | 'bytes'> {
+export function writeCatalog(db: WriteDatabase, model: Model, info: BuildInfo): Omit<CompileResult, 'path' | 'bytes'> {
   // The file is a private temp file until renamed: no journal file needed, a crash just discards it.
   // MEMORY, not OFF: better-sqlite3's defensive mode silently ignores journal_mode = OFF, which
   // left a "-journal" file beside the target (debris after a kill, and slower builds).

@@ -2,7 +2,7 @@
 // One statement per row spends most of its time crossing into the driver; at
 // 128,000 field rows, 90 rows per statement halved the insert time (measured in
 // docs/benchmarks.md).
-import type { Database, SqlValue } from './types.js';
+import type { SqlValue, WriteDatabase } from './types.js';
 
 /** Host parameters per statement: within SQLite's historic 999 limit, so every build accepts it. */
 const MAX_PARAMS = 999;
@@ -15,7 +15,7 @@ export interface BatchInsert {
 }
 
 /** `verb` is "INSERT" or "INSERT OR IGNORE"; `table` may name a virtual table (FTS5 accepts rowid among the columns). */
-export function batchInsert(db: Database, verb: 'INSERT' | 'INSERT OR IGNORE', table: string, columns: readonly string[]): BatchInsert {
+export function batchInsert(db: WriteDatabase, verb: 'INSERT' | 'INSERT OR IGNORE', table: string, columns: readonly string[]): BatchInsert {
   const width = columns.length;
   const perStatement = Math.max(1, Math.min(100, Math.floor(MAX_PARAMS / width)));
   const row = `(${Array(width).fill('?').join(', ')})`;

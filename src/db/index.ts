@@ -11,7 +11,8 @@ export function useDriver(name: DriverName): void {
   preferred = name;
 }
 
-function chooseDriver(): DriverName {
+/** The driver openDatabase uses in this process. */
+export function chooseDriver(): DriverName {
   if (preferred) return preferred;
   const env = process.env.METAFUSE_SQLITE_DRIVER;
   if (env === 'node:sqlite' || env === 'better-sqlite3') return env;
@@ -32,4 +33,4 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database 
   }
 }
 
-export type { Database, DriverName, OpenOptions, SqlValue, Statement } from './types.js';
+export type { Database, DriverName, OpenOptions, SqlValue, Statement, WriteDatabase } from './types.js';

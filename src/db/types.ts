@@ -28,6 +28,14 @@ export interface Database {
   close(): void;
 }
 
+/** What loading data needs: statements run for their effect only (a Database, or a Writer). */
+export interface WriteDatabase {
+  exec(sql: string): void;
+  prepare(sql: string): { run(...params: SqlValue[]): unknown };
+  /** Runs fn in one transaction: committed when it returns, rolled back when it throws. */
+  transaction<T>(fn: () => T): T;
+}
+
 export type DriverName = 'better-sqlite3' | 'node:sqlite';
 
 export interface OpenOptions {

@@ -35,17 +35,38 @@ export function tempBeside(target: string): string {
 
 /** Has `write` fill a temp file beside `target`, then makes it durable and renames it into place. */
 export function replaceAtomically<T>(target: string, write: (tmp: string) => T): T {
-  // The temp files of earlier runs of the target that were killed (their process is gone).
-  removeDeadTemps(path.dirname(target), path.basename(target));
-  const tmp = tempBeside(target);
+  const tmp = startReplace(target);
   try {
     const result = write(tmp);
-    fsyncFile(tmp);
-    renameSync(tmp, target);
-    fsyncDir(path.dirname(target));
+    finishReplace(tmp, target);
     return result;
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
   }
+}
+
+/** replaceAtomically for a `write` that finishes later. */
+export async function replaceAtomicallyAsync<T>(target: string, write: (tmp: string) => Promise<T>): Promise<T> {
+  const tmp = startReplace(target);
+  try {
+    const result = await write(tmp);
+    finishReplace(tmp, target);
+    return result;
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+function startReplace(target: string): string {
+  // The temp files of earlier runs of the target that were killed (their process is gone).
+  removeDeadTemps(path.dirname(target), path.basename(target));
+  return tempBeside(target);
+}
+
+function finishReplace(tmp: string, target: string): void {
+  fsyncFile(tmp);
+  renameSync(tmp, target);
+  fsyncDir(path.dirname(target));
 }

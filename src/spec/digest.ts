@@ -22,6 +22,20 @@ export function hashModel(config: CatalogConfig, datasets: readonly Dataset[], t
   return h.digest('hex');
 }
 
+/**
+ * Digests of the model's entries computed ahead of hashModel, a few per call (so
+ * that a caller can fill waits with them): returns false once all are done.
+ */
+export function digestAhead(datasets: readonly Dataset[], terms: readonly GlossaryTerm[]): () => boolean {
+  const entries: readonly Entry[] = [...datasets, ...terms];
+  let next = 0;
+  return () => {
+    const end = Math.min(next + 16, entries.length);
+    while (next < end) entryDigest(entries[next++]!);
+    return next < entries.length;
+  };
+}
+
 function entryDigest(entry: Entry): string {
   let digest = digests.get(entry);
   if (digest === undefined) {

@@ -163,7 +163,7 @@ export async function conditionalUpdate(
       if (decision.alreadyDone?.(remote)) return { status: 'written', message: 'already recorded', version: remote.version, attempts: attempt, conflicts };
       const version = remote.version + 1;
       const file = path.join(work, `${randomBytes(6).toString('hex')}.db`);
-      compileCatalog(decision.model, file, { ...decision.build, version, observations: decision.observations });
+      await compileCatalog(decision.model, file, { ...decision.build, version, observations: decision.observations });
       const body = readFileSync(file);
       rmSync(file, { force: true });
       const sha256 = createHash('sha256').update(body).digest('hex');

@@ -87,7 +87,7 @@ describe('a failed build leaves the existing catalog untouched', () => {
     // Two fields with one path violate the unique index built after the load.
     const ds = model.datasets[0]!;
     ds.fields.push({ ...ds.fields[0]!, position: ds.fields.length });
-    expect(() => compileCatalog(model, target, { version: 0, sourceCommit: null, builtAt: null })).toThrow(/UNIQUE/);
+    await expect(compileCatalog(model, target, { version: 0, sourceCommit: null, builtAt: null })).rejects.toThrow(/UNIQUE/);
     expect(readFileSync(target).equals(before)).toBe(true);
     expect(readdirSync(path.dirname(target))).toEqual([TARGET]);
   });

@@ -265,7 +265,7 @@ describe('column lineage into narrow and wide datasets', () => {
     const loaded = await loadSpecs(dir);
     expect(loaded.errors).toBe(0);
     const file = path.join(dir, 'c.db');
-    compileCatalog(loaded.model, file, { version: 0, sourceCommit: null, builtAt: null });
+    await compileCatalog(loaded.model, file, { version: 0, sourceCommit: null, builtAt: null });
     const db = openDatabase(file);
     try {
       const rows = db

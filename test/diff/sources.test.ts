@@ -112,7 +112,7 @@ describe('the same two versions read from different sources give the same change
 
   it('a catalog file (compileCatalog) as base vs the specs dir gives the same changes', async () => {
     const catalog = path.join(specTree(), 'base.db');
-    compileCatalog(await loadValid(baseDir), catalog, { version: 7, sourceCommit: null, builtAt: null });
+    await compileCatalog(await loadValid(baseDir), catalog, { version: 7, sourceCommit: null, builtAt: null });
     const side = await loadSide(catalog, { specsDir: headDir });
     expect(side.label).toBe(`${catalog} (version 7)`);
     const r = diffModels(side.model, (await loadSide(headDir, { specsDir: headDir })).model);
@@ -121,7 +121,7 @@ describe('the same two versions read from different sources give the same change
 
   it('a catalog file as head vs the base specs dir gives the same changes', async () => {
     const catalog = path.join(specTree(), 'head.db');
-    compileCatalog(await loadValid(headDir), catalog, { version: 8, sourceCommit: null, builtAt: null });
+    await compileCatalog(await loadValid(headDir), catalog, { version: 8, sourceCommit: null, builtAt: null });
     const r = diffModels((await loadSide(baseDir, { specsDir: baseDir })).model, (await loadSide(catalog, { specsDir: baseDir })).model);
     expect(comparable(r.changes)).toEqual(fromDirs);
   });
@@ -137,7 +137,7 @@ describe('the same two versions read from different sources give the same change
 
   it('a catalog file of the same specs diffs to nothing', async () => {
     const catalog = path.join(specTree(), 'same.db');
-    compileCatalog(await loadValid(baseDir), catalog, { version: 1, sourceCommit: null, builtAt: null });
+    await compileCatalog(await loadValid(baseDir), catalog, { version: 1, sourceCommit: null, builtAt: null });
     const r = await run(['diff', '--base', catalog, '--head', baseDir, '--format', 'json']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ breaking: false, counts: { total: 0 }, changes: [] });

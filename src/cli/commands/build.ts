@@ -39,7 +39,7 @@ HEAD, so the same specs give the same bytes.`,
     const target = path.resolve(out);
     if (statSync(target, { throwIfNoEntry: false })?.isDirectory()) throw new CommandError(`--out "${out}" is a directory; name the catalog file, e.g. ${path.join(out, DEFAULT_CATALOG)}`);
     mkdirSync(path.dirname(target), { recursive: true });
-    const built = compileCatalog(result.model, target, { version: 0, ...provenance(result.root) });
+    const built = await compileCatalog(result.model, target, { version: 0, ...provenance(result.root) });
     const ms = Math.round(performance.now() - started);
     const shown = path.relative(process.cwd(), built.path) || built.path;
     io.err(
