@@ -8,6 +8,7 @@ import { openWriter } from '../db/writer.js';
 import { replaceAtomicallyAsync } from '../files/durable.js';
 import { digestAhead } from '../spec/digest.js';
 import { datasetKey, fieldPosition, parseDatasetRef, type Dataset, type Model } from '../spec/model.js';
+import { errnoText } from '../spec/parse.js';
 import { parseType, sqlType } from '../spec/types.js';
 import { computeDrift, type ObservationRow, type ObservedField } from './observations.js';
 import { APPLICATION_ID, INDEXES, SCHEMA_VERSION, TABLES } from './schema.js';
@@ -58,6 +59,23 @@ export async function compileCatalog(model: Model, outPath: string, info: BuildI
   });
   return { path: target, ...counts, bytes: statSync(target).size };
 }
+
+/**
+ * Why the catalog file could not be written, when the cause is the place or the
+ * disk (permissions, a missing or read-only folder, no space) rather than a bug:
+ * the driver's or the system's own words.
+ */
+export function writeFailure(e: unknown): string | undefined {
+  const { code, errcode } = (e ?? {}) as { code?: unknown; errcode?: unknown };
+  // better-sqlite3 names the result code; node:sqlite gives its number (primary code in the low byte).
+  if (typeof code === 'string' && /^SQLITE_(PERM|READONLY|IOERR|FULL|CANTOPEN)/.test(code)) return (e as Error).message;
+  if (typeof errcode === 'number' && DISK_RESULT_CODES.has(errcode & 0xff)) return (e as Error).message;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return errnoText(e);
+  return undefined;
+}
+
+/** SQLITE_PERM, SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN. */
+const DISK_RESULT_CODES = new Set([3, 8, 10, 13, 14]);
 
 /** Fills an empty database with the model. Returns row counts. */
 export function writeCatalog(db: WriteDatabase, model: Model, info: BuildInfo): Omit<CompileResult, 'path' | 'bytes'> {

@@ -2,11 +2,11 @@
 // with errors, an exception while writing, the process killed with SIGKILL at a
 // random moment), the target path holds either the previous complete catalog or
 // the new complete one, and the only debris is dot-files `.<target>.*.tmp`.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileCatalog } from '../../src/catalog/compile.js';
+import { compileCatalog, writeFailure } from '../../src/catalog/compile.js';
 import { openCatalog } from '../../src/catalog/open.js';
 import { loadSpecs } from '../../src/spec/index.js';
 import { BIN, buildCatalog, ensureCompiledCli, EPOCH, removeTempDirs, REPO, run, tempDir, writeTree } from './support.js';
@@ -90,6 +90,35 @@ describe('a failed build leaves the existing catalog untouched', () => {
     await expect(compileCatalog(model, target, { version: 0, sourceCommit: null, builtAt: null })).rejects.toThrow(/UNIQUE/);
     expect(readFileSync(target).equals(before)).toBe(true);
     expect(readdirSync(path.dirname(target))).toEqual([TARGET]);
+  });
+
+  it('a catalog that cannot be written where asked is a clear error (exit 1), not an internal one, on the writer thread and without', async () => {
+    ensureCompiledCli();
+    const out = '/proc/sys/metafuse-catalog.db'; // a folder in which no one can create files
+    const inline = await run(['build', '--specs', path.join(dir, 'good'), '--out', out]);
+    const threaded = spawnSync(process.execPath, [BIN, 'build', '--specs', path.join(dir, 'good'), '--out', out], { encoding: 'utf8' });
+    for (const r of [inline, { code: threaded.status, stderr: threaded.stderr }]) {
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`metafuse build: cannot write the catalog "${out}": unable to open database file`);
+      expect(r.stderr).not.toContain('internal error');
+    }
+  });
+
+  it('writeFailure tells the place or the disk from a bug, for both drivers and the file system', () => {
+    const sqlite = (code: string, message: string) => Object.assign(new Error(message), { code });
+    expect(writeFailure(sqlite('SQLITE_FULL', 'database or disk is full'))).toBe('database or disk is full');
+    expect(writeFailure(sqlite('SQLITE_IOERR_WRITE', 'disk I/O error'))).toBe('disk I/O error');
+    expect(writeFailure(sqlite('SQLITE_READONLY', 'attempt to write a readonly database'))).toBe('attempt to write a readonly database');
+    // node:sqlite: a generic code, the result code as a number (extended codes keep the primary in the low byte).
+    expect(writeFailure(Object.assign(new Error('unable to open database file'), { code: 'ERR_SQLITE_ERROR', errcode: 14 }))).toBe('unable to open database file');
+    expect(writeFailure(Object.assign(new Error('disk I/O error'), { code: 'ERR_SQLITE_ERROR', errcode: 10 | (4 << 8) }))).toBe('disk I/O error');
+    expect(writeFailure(Object.assign(new Error('EACCES: permission denied, rename'), { code: 'EACCES' }))).toBe('permission denied');
+    expect(writeFailure(Object.assign(new Error('ENOSPC: no space left on device, fsync'), { code: 'ENOSPC' }))).toBe('ENOSPC: no space left on device, fsync');
+    // Not the disk: a bug, reported as one.
+    expect(writeFailure(sqlite('SQLITE_CONSTRAINT_UNIQUE', 'UNIQUE constraint failed: fields.dataset_id, fields.path'))).toBeUndefined();
+    expect(writeFailure(Object.assign(new Error('no such table: x'), { code: 'ERR_SQLITE_ERROR', errcode: 1 }))).toBeUndefined();
+    expect(writeFailure(new TypeError('d.fields is not iterable'))).toBeUndefined();
+    expect(writeFailure(undefined)).toBeUndefined();
   });
 
   it('a successful build replaces the file and leaves no temp files', async () => {
