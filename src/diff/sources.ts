@@ -9,7 +9,7 @@ import { readModel } from '../catalog/read-model.js';
 import { ownedTag, removeDeadTempDirs } from '../files/owned-temp.js';
 import { git } from '../git/git.js';
 import { loadSpecs, type Diagnostic, type LoadOptions, type Model } from '../spec/index.js';
-import { isInside } from '../spec/load.js';
+import { isInside, isSpecName } from '../spec/load.js';
 
 export class SourceError extends Error {}
 
@@ -94,10 +94,13 @@ export interface PreparedSide {
 }
 
 /**
- * A side whose slow input is already being read: for git:<ref>, git writes the
- * tree's files while this thread loads the other side (~0.2 s of git at 10,000
- * datasets off the critical path). Other refs are read by load(). Errors (a ref
- * that is no commit, no checkout) come from load(), as they would from loadSide.
+ * A side whose slow input is already being read: for git:<ref>, the tree is listed
+ * at once, and git writes its files other than specs (Arrow schemas, links) while
+ * this thread loads the other side. Spec files are listed with their blob ids,
+ * which are the parse cache's keys: at load(), only those the cache does not
+ * already hold (with their text) are read from git, usually the few a change
+ * touched. Other refs are read by load(). Errors (a ref that is no commit, no
+ * checkout) come from load(), as they would from loadSide.
  */
 export function prepareSide(ref: string, options: SourceOptions): PreparedSide {
   if (!ref.startsWith('git:')) return { load: () => loadSide(ref, options) };
@@ -111,8 +114,9 @@ export function prepareSide(ref: string, options: SourceOptions): PreparedSide {
   return {
     async load() {
       const t = await tree;
+      const { files, keys } = await t.complete((blob) => options.cache?.get(blob)?.text !== undefined);
       // The tree is loaded as if it were the specs directory; nothing touches the working tree.
-      const r = await loadSpecs(t.dir, { inputs: t.files, cache: options.cache, reuse: options.reuse });
+      const r = await loadSpecs(t.dir, { inputs: files, keys, cache: options.cache, reuse: options.reuse });
       return { label: t.label, model: r.model, diagnostics: r.diagnostics, errors: r.errors };
     },
   };
@@ -122,7 +126,17 @@ interface GitTree {
   label: string;
   /** The specs directory the files are placed under. */
   dir: string;
-  files: Map<string, Buffer>;
+  /**
+   * The tree's files by absolute path under `dir`: `keys`, each file's blob id, and
+   * `files`, the content of every file but the spec files `cached` says are known.
+   */
+  complete(cached: (blob: string) => boolean): Promise<{ files: Map<string, Buffer>; keys: Map<string, string> }>;
+}
+
+interface TreeEntry {
+  mode: string;
+  blob: string;
+  abs: string;
 }
 
 function startGitTree(ref: string, specsDir: string): Promise<GitTree> {
@@ -133,7 +147,35 @@ function startGitTree(ref: string, specsDir: string): Promise<GitTree> {
   const sha = resolveCommit(cwd, ref);
   // git prints the top level with symbolic links resolved: resolve the specs path the same way.
   const prefix = path.relative(realpathSync(top), path.join(realpathSync(cwd), path.relative(cwd, dir))).split(path.sep).join('/');
-  return readTree(top, sha, prefix, dir).then((files) => ({ label: `git:${ref} (${sha.slice(0, 7)})`, dir, files }));
+  const entries = listTree(top, sha, prefix, dir);
+  const isLink = (e: TreeEntry) => e.mode === '120000';
+  // Started now: what is needed whatever the cache holds.
+  const others = readBlobs(top, entries.filter((e) => isLink(e) || !isSpecName(e.abs)));
+  return others.then((read) => ({
+    label: `git:${ref} (${sha.slice(0, 7)})`,
+    dir,
+    async complete(cached) {
+      const files = new Map<string, Buffer>();
+      const keys = new Map<string, string>();
+      const links: TreeEntry[] = [];
+      for (const e of entries) {
+        if (isLink(e)) links.push(e);
+        else keys.set(e.abs, e.blob);
+      }
+      const specs = entries.filter((e) => !isLink(e) && isSpecName(e.abs) && !cached(e.blob));
+      for (const [abs, bytes] of [...read, ...(await readBlobs(top, specs))]) if (keys.has(abs)) files.set(abs, bytes);
+      // A symbolic link inside the tree reads as the file it points to; links leaving the specs folder are dropped.
+      for (const link of links) {
+        const resolved = path.resolve(path.dirname(link.abs), read.get(link.abs)!.toString('utf8'));
+        const blob = keys.get(resolved);
+        if (blob === undefined || !isInside(dir, resolved)) continue;
+        keys.set(link.abs, blob);
+        const bytes = files.get(resolved);
+        if (bytes) files.set(link.abs, bytes);
+      }
+      return { files, keys };
+    },
+  }));
 }
 
 function existingParent(p: string): string {
@@ -150,45 +192,40 @@ function existingParent(p: string): string {
   }
 }
 
-/**
- * The files of `prefix` at commit `sha`, by absolute path under `dest`, read with one
- * `git cat-file --batch` that reads and writes temporary files, not pipes: a pipe
- * would stall git whenever this thread is busy and not draining it.
- */
-async function readTree(top: string, sha: string, prefix: string, dest: string): Promise<Map<string, Buffer>> {
+/** The files (blobs and links) of `prefix` at commit `sha`, by absolute path under `dest`. */
+function listTree(top: string, sha: string, prefix: string, dest: string): TreeEntry[] {
   const listing = git(top, ['ls-tree', '-r', '-z', '--full-tree', sha, '--', prefix || '.']);
   if (listing === undefined) throw new SourceError(`cannot list the specs at ${sha.slice(0, 7)}`);
-  const entries = listing
-    .split('\u0000')
-    .filter(Boolean)
-    .map((line) => {
-      const tab = line.indexOf('\t');
-      const [mode, type, blob] = line.slice(0, tab).split(' ') as [string, string, string];
-      return { mode, type, blob, file: line.slice(tab + 1) };
-    })
-    .filter((e) => e.type === 'blob');
+  const out: TreeEntry[] = [];
+  for (const line of listing.split('\u0000')) {
+    if (!line) continue;
+    const tab = line.indexOf('\t');
+    const [mode, type, blob] = line.slice(0, tab).split(' ') as [string, string, string];
+    if (type !== 'blob') continue;
+    const file = line.slice(tab + 1);
+    const rel = prefix ? path.posix.relative(prefix, file) : file;
+    if (rel.startsWith('..')) continue;
+    out.push({ mode, blob, abs: path.join(dest, ...rel.split('/')) });
+  }
+  return out;
+}
+
+/**
+ * The content of the entries, read with one `git cat-file --batch` that reads and
+ * writes temporary files, not pipes: a pipe would stall git whenever this thread
+ * is busy and not draining it.
+ */
+async function readBlobs(top: string, entries: TreeEntry[]): Promise<Map<string, Buffer>> {
   const files = new Map<string, Buffer>();
   if (entries.length === 0) return files;
   const out = await gitToBuffer(top, ['cat-file', '--batch'], entries.map((e) => e.blob).join('\n') + '\n');
-  const links: Array<[string, string]> = [];
   let pos = 0;
   for (const e of entries) {
     const nl = out.indexOf(10, pos);
     const header = out.toString('latin1', pos, nl);
     const size = Number(header.split(' ')[2]);
-    const content = out.subarray(nl + 1, nl + 1 + size);
+    files.set(e.abs, out.subarray(nl + 1, nl + 1 + size));
     pos = nl + 1 + size + 1;
-    const rel = prefix ? path.posix.relative(prefix, e.file) : e.file;
-    if (rel.startsWith('..')) continue;
-    const abs = path.join(dest, ...rel.split('/'));
-    if (e.mode === '120000') links.push([abs, content.toString('utf8')]);
-    else files.set(abs, content);
-  }
-  // A symbolic link inside the tree reads as the file it points to; links leaving the specs folder are dropped.
-  for (const [abs, target] of links) {
-    const resolved = path.resolve(path.dirname(abs), target);
-    const content = files.get(resolved);
-    if (content && isInside(dest, resolved)) files.set(abs, content);
   }
   return files;
 }

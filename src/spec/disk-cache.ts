@@ -3,10 +3,10 @@
 // one file. The folder ignores itself in git.
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ParseCache } from './load.js';
+import type { ParseCache, ParsedFile } from './load.js';
 
 /** Bump when parsing changes meaning, so old caches are ignored. */
-const FORMAT = 'metafuse-parse-cache-2';
+const FORMAT = 'metafuse-parse-cache-3';
 /**
  * JSON, not v8.serialize: at 10,000 files (15 MB) JSON.parse reads it in ~0.2 s,
  * v8.deserialize took ~0.5 s, which is most of what the cache saves. Documents
@@ -15,16 +15,16 @@ const FORMAT = 'metafuse-parse-cache-2';
 const FILE = 'parse-cache.json';
 
 /** Remembers which entries a run used, so the saved cache holds only current files. */
-class TrackingCache extends Map<string, unknown[]> {
+class TrackingCache extends Map<string, ParsedFile> {
   readonly used = new Set<string>();
-  override get(key: string): unknown[] | undefined {
+  override get(key: string): ParsedFile | undefined {
     const v = super.get(key);
     if (v !== undefined) this.used.add(key);
     return v;
   }
   /** Entries parsed in this run. */
   added = 0;
-  override set(key: string, value: unknown[]): this {
+  override set(key: string, value: ParsedFile): this {
     if (!super.has(key)) this.added++;
     this.used.add(key);
     return super.set(key, value);
@@ -47,7 +47,7 @@ export function openDiskCache(specsRoot: string): DiskCache {
   try {
     const data = JSON.parse(readFileSync(file, 'utf8')) as { format?: string; entries?: Array<[string, unknown[]]> };
     if (data.format === FORMAT && Array.isArray(data.entries)) {
-      for (const [k, v] of data.entries) Map.prototype.set.call(cache, k, v);
+      for (const [k, docs] of data.entries) Map.prototype.set.call(cache, k, { docs });
       loaded = data.entries.length;
     }
   } catch {
@@ -62,7 +62,8 @@ export function openDiskCache(specsRoot: string): DiskCache {
       try {
         mkdirSync(dir, { recursive: true });
         writeFileSync(path.join(dir, '.gitignore'), '*\n');
-        const entries = [...cache.used].map((k): [string, unknown[]] => [k, Map.prototype.get.call(cache, k) as unknown[]]).filter(([, docs]) => jsonSafe(docs));
+        // Documents only: a hit reads the file anyway (for its key), and has its text from there.
+        const entries = [...cache.used].map((k): [string, unknown[]] => [k, (Map.prototype.get.call(cache, k) as ParsedFile).docs]).filter(([, docs]) => jsonSafe(docs));
         const tmp = `${file}.${process.pid}.tmp`;
         writeFileSync(tmp, JSON.stringify({ format: FORMAT, entries }));
         renameSync(tmp, file);

@@ -31,8 +31,14 @@ export function displayPath(abs: string): string {
   return path.sep === '/' ? rel : rel.split(path.sep).join('/');
 }
 
-/** Parsed documents by the sha1 of the file's bytes: lets a second load (the base of a diff) reuse the first's parsing. */
-export type ParseCache = Map<string, unknown[]>;
+/** What parsing a file gave: its documents, and its text where known (the disk cache keeps documents only). */
+export interface ParsedFile {
+  docs: unknown[];
+  text?: string;
+}
+
+/** Parsed files by contentKey (the git blob id of the bytes): lets a second load (the base of a diff) reuse the first's parsing. */
+export type ParseCache = Map<string, ParsedFile>;
 
 export interface LoadOptions {
   /**
@@ -40,6 +46,12 @@ export interface LoadOptions {
    * the directory (a git tree read into memory). Arrow files are looked up here too.
    */
   inputs?: Map<string, Buffer>;
+  /**
+   * The contentKeys (git blob ids) of files under the specs root, known without
+   * reading them: a spec file whose key is cached with its text needs no bytes in
+   * `inputs` (the base of a diff fetches from git only what the head did not have).
+   */
+  keys?: Map<string, string>;
   cache?: ParseCache;
   /** Shared with other analyses of mostly the same documents (the two sides of a diff, with the same cache). */
   reuse?: AnalysisReuse;
@@ -48,8 +60,9 @@ export interface LoadOptions {
 export async function loadSpecFiles(specsDir: string, bag: DiagnosticBag, options: LoadOptions = {}): Promise<LoadResult> {
   const root = path.resolve(specsDir);
   if (options.inputs) {
-    const names = [...options.inputs.keys()].filter(isSpecName).sort();
-    return { root, files: await readSpecFiles(names.map((abs) => ({ abs, display: displayPath(abs), bytes: options.inputs!.get(abs) })), bag, options.cache) };
+    const names = [...new Set([...options.inputs.keys(), ...(options.keys?.keys() ?? [])])].filter(isSpecName).sort();
+    const jobs = names.map((abs) => ({ abs, display: displayPath(abs), bytes: options.inputs!.get(abs) }));
+    return { root, files: await readSpecFiles(jobs, bag, options.cache, options.keys) };
   }
   let realRoot: string;
   try {
@@ -78,13 +91,22 @@ export async function loadSpecFiles(specsDir: string, bag: DiagnosticBag, option
 /**
  * Reads and parses the files, in their order; a file that cannot be used becomes
  * a diagnostic. With a cache, each file's bytes are read here and only files
- * whose content is not cached are parsed.
+ * whose content is not cached are parsed; a file whose key is known (`keys`) and
+ * cached with its text is not read at all.
  */
-async function readSpecFiles(jobs: ParseJob[], bag: DiagnosticBag, cache?: ParseCache): Promise<LoadedFile[]> {
+async function readSpecFiles(jobs: ParseJob[], bag: DiagnosticBag, cache?: ParseCache, known?: Map<string, string>): Promise<LoadedFile[]> {
   const loaded: Array<LoadedFile | undefined> = new Array(jobs.length);
   const todo: number[] = [];
   const keys: string[] = [];
   jobs.forEach((job, i) => {
+    const knownKey = known?.get(job.abs);
+    const knownHit = knownKey === undefined ? undefined : cache?.get(knownKey);
+    if (knownHit?.text !== undefined) {
+      loaded[i] = { file: new SpecFile(job.abs, job.display, knownHit.text), docs: knownHit.docs };
+      return;
+    }
+    // Files of a git tree are never read from disk (that is the working tree).
+    if (known && job.bytes === undefined) return void record(job, { ok: false, code: 'file-unreadable', message: 'its content was not read from git' });
     if (!cache) return void todo.push(i);
     // Nothing cached yet (the first side of a diff, a first incremental run): every
     // file is parsed, and the parsers hash what they read, on their threads.
@@ -94,10 +116,12 @@ async function readSpecFiles(jobs: ParseJob[], bag: DiagnosticBag, cache?: Parse
     }
     const bytes = readBytes(job);
     if (!(bytes instanceof Uint8Array)) return void record(job, bytes);
-    const key = contentKey(bytes);
-    const docs = cache.get(key);
-    if (docs) {
-      loaded[i] = { file: new SpecFile(job.abs, job.display, decodeText(bytes)), docs };
+    const key = knownKey ?? contentKey(bytes);
+    const hit = knownHit ?? cache.get(key);
+    if (hit) {
+      const file = new SpecFile(job.abs, job.display, hit.text ?? decodeText(bytes));
+      hit.text ??= file.text;
+      loaded[i] = { file, docs: hit.docs };
     } else {
       keys[i] = key;
       job.bytes = bytes;
@@ -111,7 +135,7 @@ async function readSpecFiles(jobs: ParseJob[], bag: DiagnosticBag, cache?: Parse
       loaded[i] = file;
       const o = outcomes[k]!;
       const key = keys[i] ?? (o.ok ? o.key : undefined);
-      if (cache && key !== undefined) cache.set(key, file.docs);
+      if (cache && key !== undefined) cache.set(key, { docs: file.docs, text: file.file.text });
     }
   });
   return loaded.filter((f): f is LoadedFile => f !== undefined);
@@ -195,7 +219,8 @@ async function parseAll(jobs: ParseJob[]): Promise<ParseOutcome[]> {
   return out as ParseOutcome[];
 }
 
-function isSpecName(name: string): boolean {
+/** A spec file's name: *.yaml or *.yml. */
+export function isSpecName(name: string): boolean {
   return name.endsWith('.yaml') || name.endsWith('.yml');
 }
 

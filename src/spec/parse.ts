@@ -22,7 +22,7 @@ export interface ParseJob {
   abs: string;
   display: string;
   bytes?: Uint8Array;
-  /** Also return the sha1 of the file's bytes (the parse cache's key), computed where the file is read. */
+  /** Also return the file's contentKey (the parse cache's key), computed where the file is read. */
   hash?: boolean;
 }
 
@@ -71,9 +71,13 @@ export function parseJob(job: ParseJob): ParseOutcome {
   return outcome;
 }
 
-/** The parse cache's key of a file: the sha1 of its bytes. */
+/**
+ * The parse cache's key of a file: its git blob id (the sha1 of "blob <size>", a NUL
+ * and the bytes), so that a file of a git tree is known by the id git lists for it,
+ * without reading it.
+ */
 export function contentKey(bytes: Uint8Array): string {
-  return createHash('sha1').update(bytes).digest('hex');
+  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
 }
 
 /** Text of a spec file without its byte-order mark. */

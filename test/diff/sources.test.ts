@@ -2,13 +2,16 @@
 // The same two versions give the same changes whichever way they are read, and
 // git:<ref> works against real repositories: refs, tags, branches, dirty trees,
 // shallow clones, specs in a subfolder.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { compileCatalog } from '../../src/catalog/compile.js';
 import { diffModels, type Change } from '../../src/diff/compute.js';
 import { loadSide, prepareSide, SourceError } from '../../src/diff/sources.js';
+import { sharedLoading } from '../../src/spec/index.js';
+import { contentKey } from '../../src/spec/parse.js';
+import { REPO } from '../catalog/support.js';
 import { cleanupSpecTrees, specTree } from '../helpers/fixtures.js';
 import { clone, git, loadValid, replaceSpecs, run, specFiles, writeSpecs, type DatasetSpec, type Specs } from './support.js';
 
@@ -360,19 +363,80 @@ describe('git:<ref>', () => {
 });
 
 describe('prepareSide: a git base read while the head is loaded', () => {
-  it('starts git at once, loads the same model as loadSide, and leaves no temporary files', async () => {
+  it('starts git at once for the files other than specs, loads the same model as loadSide, and leaves no temporary files', async () => {
     const repo = makeRepo();
+    writeFileSync(path.join(repo.specsDir, 'README.txt'), 'not a spec\n');
+    git(repo.root, 'add', '-A');
+    git(repo.root, 'commit', '-q', '-m', 'readme');
     const mine = () => readdirSync(tmpdir()).filter((n) => n.startsWith('metafuse-git-') && n.includes(`~${process.pid}~`));
-    const prepared = prepareSide('git:HEAD~1', { specsDir: repo.specsDir });
+    const prepared = prepareSide('git:HEAD', { specsDir: repo.specsDir });
     // Started before load() is asked: git is already writing into its temporary folder.
     expect(mine()).toHaveLength(1);
     const side = await prepared.load();
-    const direct = await loadSide('git:HEAD~1', { specsDir: repo.specsDir });
-    expect(side.label).toBe(`git:HEAD~1 (${repo.shas[0]!.slice(0, 7)})`);
+    const direct = await loadSide('git:HEAD', { specsDir: repo.specsDir });
+    expect(side.label).toBe(`git:HEAD (${git(repo.root, 'rev-parse', 'HEAD').slice(0, 7)})`);
     expect(side.errors).toBe(0);
     expect(side.model).toEqual(direct.model);
-    expect(side.model.datasets.map((d) => d.name)).toEqual(BASE.datasets.map((d) => d.name).sort());
+    expect(side.model.datasets.map((d) => d.name).sort()).toEqual(headOf(BASE).datasets.map((d) => d.name).sort());
     expect(mine()).toEqual([]);
+  });
+
+  it('keys parsed files by their git blob id (what git ls-tree lists), for any bytes', () => {
+    const dir = specTree();
+    const samples = [Buffer.alloc(0), Buffer.from('kind: Dataset\n'), Buffer.from('\ufeffname: x\r\n'), Buffer.from([0, 1, 2, 255, 10])];
+    samples.forEach((bytes, i) => {
+      const file = path.join(dir, `s${i}`);
+      writeFileSync(file, bytes);
+      expect(contentKey(bytes)).toBe(git(dir, 'hash-object', '--no-filters', file));
+    });
+  });
+
+  it('reads from git only the spec files the other side did not have: the blob of an unchanged file may be missing from the object store', async () => {
+    const repo = makeRepo();
+    // A spec file the head commit did not change, and its blob at the base.
+    const specs = path.relative(repo.root, repo.specsDir);
+    const changed = git(repo.root, 'diff', '--name-only', 'HEAD~1', 'HEAD', '--', specs).split('\n');
+    const kept = git(repo.root, 'ls-tree', '-r', '--name-only', 'HEAD~1', '--', specs).split('\n').find((f) => f.endsWith('.yaml') && !changed.includes(f));
+    expect(kept).toBeDefined();
+    const blob = git(repo.root, 'rev-parse', `HEAD~1:${kept!}`);
+    expect(git(repo.root, 'rev-parse', `HEAD:${kept!}`)).toBe(blob);
+    rmSync(path.join(repo.root, '.git', 'objects', blob.slice(0, 2), blob.slice(2)));
+    expect(() => git(repo.root, 'cat-file', '-e', blob)).toThrow();
+    // The working tree (the head) still has the file: the base takes its parse by blob id.
+    const r = await diffJson(['--base', 'git:HEAD~1', '--specs', repo.specsDir]);
+    expect(r.changes).toEqual(comparable(diffModels(await loadValid(writeSpecs(BASE)), await loadValid(writeSpecs(headOf(BASE)))).changes));
+  });
+
+  it('symbolic links in the tree read as the files they point to, specs and schemas alike, whether or not the target was read from git; links leaving the specs folder are dropped', async () => {
+    const repo = makeRepo();
+    const arrow = path.join(REPO, 'catalog-specs', 'schemas', 'web_events.arrow');
+    mkdirSync(path.join(repo.specsDir, 'schemas'), { recursive: true });
+    copyFileSync(arrow, path.join(repo.specsDir, 'schemas', 'events.arrow'));
+    symlinkSync('events.arrow', path.join(repo.specsDir, 'schemas', 'alias.arrow'));
+    mkdirSync(path.join(repo.specsDir, 'shared'), { recursive: true });
+    writeFileSync(path.join(repo.specsDir, 'shared', 'linked.yml.txt'), 'apiVersion: metafuse/v1\nkind: Dataset\nname: linked\nowner: data@acme.example\ndescription: Read through a link.\nschema: ../schemas/alias.arrow\n');
+    symlinkSync('../shared/linked.yml.txt', path.join(repo.specsDir, 'datasets', 'linked.yaml'));
+    // A link to another spec file: the same dataset twice (an error), read the same way on every side.
+    symlinkSync('_/dash.yaml', path.join(repo.specsDir, 'datasets', 'again.yaml'));
+    writeFileSync(path.join(repo.root, 'outside.yaml'), 'apiVersion: metafuse/v1\nkind: Dataset\nname: outside\n');
+    symlinkSync(path.relative(path.join(repo.specsDir, 'datasets'), path.join(repo.root, 'outside.yaml')), path.join(repo.specsDir, 'datasets', 'outside.yaml'));
+    git(repo.root, 'add', '-A');
+    git(repo.root, 'commit', '-q', '-m', 'links');
+    rmSync(path.join(repo.specsDir, 'datasets', 'outside.yaml')); // the working tree without the escaping link: the reference
+    const expected = await loadSide(repo.specsDir, { specsDir: repo.specsDir });
+    expect(expected.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.code, d.file])).toEqual([['duplicate-dataset', path.relative(process.cwd(), path.join(repo.specsDir, 'datasets', 'again.yaml'))]]);
+    const linked = expected.model.datasets.find((d) => d.name === 'linked')!;
+    expect(linked.fields.length).toBeGreaterThan(0);
+    expect(linked.schemaFile).toBe('schemas/alias.arrow');
+    // Alone (everything from git), and after the working tree filled a shared cache (linked files known by blob id).
+    const alone = await loadSide('git:HEAD', { specsDir: repo.specsDir });
+    const shared = sharedLoading();
+    await loadSide(repo.specsDir, { specsDir: repo.specsDir, ...shared });
+    const cached = await prepareSide('git:HEAD', { specsDir: repo.specsDir, ...shared }).load();
+    for (const side of [alone, cached]) {
+      expect(side.diagnostics).toEqual(expected.diagnostics);
+      expect(side.model).toEqual(expected.model);
+    }
   });
 
   it('without a usable temporary folder it reads through a pipe instead, with the same result', async () => {
