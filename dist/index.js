@@ -42779,9 +42779,13 @@ function parseJob(job) {
         outcome.key = contentKey(bytes);
     return outcome;
 }
-/** The parse cache's key of a file: the sha1 of its bytes. */
+/**
+ * The parse cache's key of a file: its git blob id (the sha1 of "blob <size>", a NUL
+ * and the bytes), so that a file of a git tree is known by the id git lists for it,
+ * without reading it.
+ */
 function contentKey(bytes) {
-    return (0,external_node_crypto_.createHash)('sha1').update(bytes).digest('hex');
+    return (0,external_node_crypto_.createHash)('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
 }
 /** Text of a spec file without its byte-order mark. */
 function decodeText(bytes) {
@@ -43074,8 +43078,9 @@ function displayPath(abs) {
 async function loadSpecFiles(specsDir, bag, options = {}) {
     const root = external_node_path_.resolve(specsDir);
     if (options.inputs) {
-        const names = [...options.inputs.keys()].filter(isSpecName).sort();
-        return { root, files: await readSpecFiles(names.map((abs) => ({ abs, display: displayPath(abs), bytes: options.inputs.get(abs) })), bag, options.cache) };
+        const names = [...new Set([...options.inputs.keys(), ...(options.keys?.keys() ?? [])])].filter(isSpecName).sort();
+        const jobs = names.map((abs) => ({ abs, display: displayPath(abs), bytes: options.inputs.get(abs) }));
+        return { root, files: await readSpecFiles(jobs, bag, options.cache, options.keys) };
     }
     let realRoot;
     try {
@@ -43103,13 +43108,23 @@ async function loadSpecFiles(specsDir, bag, options = {}) {
 /**
  * Reads and parses the files, in their order; a file that cannot be used becomes
  * a diagnostic. With a cache, each file's bytes are read here and only files
- * whose content is not cached are parsed.
+ * whose content is not cached are parsed; a file whose key is known (`keys`) and
+ * cached with its text is not read at all.
  */
-async function readSpecFiles(jobs, bag, cache) {
+async function readSpecFiles(jobs, bag, cache, known) {
     const loaded = new Array(jobs.length);
     const todo = [];
     const keys = [];
     jobs.forEach((job, i) => {
+        const knownKey = known?.get(job.abs);
+        const knownHit = knownKey === undefined ? undefined : cache?.get(knownKey);
+        if (knownHit?.text !== undefined) {
+            loaded[i] = { file: new SpecFile(job.abs, job.display, knownHit.text), docs: knownHit.docs };
+            return;
+        }
+        // Files of a git tree are never read from disk (that is the working tree).
+        if (known && job.bytes === undefined)
+            return void record(job, { ok: false, code: 'file-unreadable', message: 'its content was not read from git' });
         if (!cache)
             return void todo.push(i);
         // Nothing cached yet (the first side of a diff, a first incremental run): every
@@ -43121,10 +43136,12 @@ async function readSpecFiles(jobs, bag, cache) {
         const bytes = readBytes(job);
         if (!(bytes instanceof Uint8Array))
             return void record(job, bytes);
-        const key = contentKey(bytes);
-        const docs = cache.get(key);
-        if (docs) {
-            loaded[i] = { file: new SpecFile(job.abs, job.display, decodeText(bytes)), docs };
+        const key = knownKey ?? contentKey(bytes);
+        const hit = knownHit ?? cache.get(key);
+        if (hit) {
+            const file = new SpecFile(job.abs, job.display, hit.text ?? decodeText(bytes));
+            hit.text ??= file.text;
+            loaded[i] = { file, docs: hit.docs };
         }
         else {
             keys[i] = key;
@@ -43140,7 +43157,7 @@ async function readSpecFiles(jobs, bag, cache) {
             const o = outcomes[k];
             const key = keys[i] ?? (o.ok ? o.key : undefined);
             if (cache && key !== undefined)
-                cache.set(key, file.docs);
+                cache.set(key, { docs: file.docs, text: file.file.text });
         }
     });
     return loaded.filter((f) => f !== undefined);
@@ -43226,6 +43243,7 @@ async function parseAll(jobs) {
         out[i] ??= parseJob(jobs[i]);
     return out;
 }
+/** A spec file's name: *.yaml or *.yml. */
 function isSpecName(name) {
     return name.endsWith('.yaml') || name.endsWith('.yml');
 }
@@ -46108,10 +46126,13 @@ function resolveCommit(cwd, ref) {
     throw new SourceError(`git:${ref} is not a commit, branch or tag in this repository`);
 }
 /**
- * A side whose slow input is already being read: for git:<ref>, git writes the
- * tree's files while this thread loads the other side (~0.2 s of git at 10,000
- * datasets off the critical path). Other refs are read by load(). Errors (a ref
- * that is no commit, no checkout) come from load(), as they would from loadSide.
+ * A side whose slow input is already being read: for git:<ref>, the tree is listed
+ * at once, and git writes its files other than specs (Arrow schemas, links) while
+ * this thread loads the other side. Spec files are listed with their blob ids,
+ * which are the parse cache's keys: at load(), only those the cache does not
+ * already hold (with their text) are read from git, usually the few a change
+ * touched. Other refs are read by load(). Errors (a ref that is no commit, no
+ * checkout) come from load(), as they would from loadSide.
  */
 function prepareSide(ref, options) {
     if (!ref.startsWith('git:'))
@@ -46127,8 +46148,9 @@ function prepareSide(ref, options) {
     return {
         async load() {
             const t = await tree;
+            const { files, keys } = await t.complete((blob) => options.cache?.get(blob)?.text !== undefined);
             // The tree is loaded as if it were the specs directory; nothing touches the working tree.
-            const r = await loadSpecs(t.dir, { inputs: t.files, cache: options.cache, reuse: options.reuse });
+            const r = await loadSpecs(t.dir, { inputs: files, keys, cache: options.cache, reuse: options.reuse });
             return { label: t.label, model: r.model, diagnostics: r.diagnostics, errors: r.errors };
         },
     };
@@ -46142,7 +46164,41 @@ function startGitTree(ref, specsDir) {
     const sha = resolveCommit(cwd, ref);
     // git prints the top level with symbolic links resolved: resolve the specs path the same way.
     const prefix = external_node_path_.relative((0,external_node_fs_.realpathSync)(top), external_node_path_.join((0,external_node_fs_.realpathSync)(cwd), external_node_path_.relative(cwd, dir))).split(external_node_path_.sep).join('/');
-    return readTree(top, sha, prefix, dir).then((files) => ({ label: `git:${ref} (${sha.slice(0, 7)})`, dir, files }));
+    const entries = listTree(top, sha, prefix, dir);
+    const isLink = (e) => e.mode === '120000';
+    // Started now: what is needed whatever the cache holds.
+    const others = readBlobs(top, entries.filter((e) => isLink(e) || !isSpecName(e.abs)));
+    return others.then((read) => ({
+        label: `git:${ref} (${sha.slice(0, 7)})`,
+        dir,
+        async complete(cached) {
+            const files = new Map();
+            const keys = new Map();
+            const links = [];
+            for (const e of entries) {
+                if (isLink(e))
+                    links.push(e);
+                else
+                    keys.set(e.abs, e.blob);
+            }
+            const specs = entries.filter((e) => !isLink(e) && isSpecName(e.abs) && !cached(e.blob));
+            for (const [abs, bytes] of [...read, ...(await readBlobs(top, specs))])
+                if (keys.has(abs))
+                    files.set(abs, bytes);
+            // A symbolic link inside the tree reads as the file it points to; links leaving the specs folder are dropped.
+            for (const link of links) {
+                const resolved = external_node_path_.resolve(external_node_path_.dirname(link.abs), read.get(link.abs).toString('utf8'));
+                const blob = keys.get(resolved);
+                if (blob === undefined || !isInside(dir, resolved))
+                    continue;
+                keys.set(link.abs, blob);
+                const bytes = files.get(resolved);
+                if (bytes)
+                    files.set(link.abs, bytes);
+            }
+            return { files, keys };
+        },
+    }));
 }
 function existingParent(p) {
     let cur = p;
@@ -46160,51 +46216,44 @@ function existingParent(p) {
         cur = up;
     }
 }
-/**
- * The files of `prefix` at commit `sha`, by absolute path under `dest`, read with one
- * `git cat-file --batch` that reads and writes temporary files, not pipes: a pipe
- * would stall git whenever this thread is busy and not draining it.
- */
-async function readTree(top, sha, prefix, dest) {
+/** The files (blobs and links) of `prefix` at commit `sha`, by absolute path under `dest`. */
+function listTree(top, sha, prefix, dest) {
     const listing = git(top, ['ls-tree', '-r', '-z', '--full-tree', sha, '--', prefix || '.']);
     if (listing === undefined)
         throw new SourceError(`cannot list the specs at ${sha.slice(0, 7)}`);
-    const entries = listing
-        .split('\u0000')
-        .filter(Boolean)
-        .map((line) => {
+    const out = [];
+    for (const line of listing.split('\u0000')) {
+        if (!line)
+            continue;
         const tab = line.indexOf('\t');
         const [mode, type, blob] = line.slice(0, tab).split(' ');
-        return { mode, type, blob, file: line.slice(tab + 1) };
-    })
-        .filter((e) => e.type === 'blob');
+        if (type !== 'blob')
+            continue;
+        const file = line.slice(tab + 1);
+        const rel = prefix ? external_node_path_.posix.relative(prefix, file) : file;
+        if (rel.startsWith('..'))
+            continue;
+        out.push({ mode, blob, abs: external_node_path_.join(dest, ...rel.split('/')) });
+    }
+    return out;
+}
+/**
+ * The content of the entries, read with one `git cat-file --batch` that reads and
+ * writes temporary files, not pipes: a pipe would stall git whenever this thread
+ * is busy and not draining it.
+ */
+async function readBlobs(top, entries) {
     const files = new Map();
     if (entries.length === 0)
         return files;
     const out = await gitToBuffer(top, ['cat-file', '--batch'], entries.map((e) => e.blob).join('\n') + '\n');
-    const links = [];
     let pos = 0;
     for (const e of entries) {
         const nl = out.indexOf(10, pos);
         const header = out.toString('latin1', pos, nl);
         const size = Number(header.split(' ')[2]);
-        const content = out.subarray(nl + 1, nl + 1 + size);
+        files.set(e.abs, out.subarray(nl + 1, nl + 1 + size));
         pos = nl + 1 + size + 1;
-        const rel = prefix ? external_node_path_.posix.relative(prefix, e.file) : e.file;
-        if (rel.startsWith('..'))
-            continue;
-        const abs = external_node_path_.join(dest, ...rel.split('/'));
-        if (e.mode === '120000')
-            links.push([abs, content.toString('utf8')]);
-        else
-            files.set(abs, content);
-    }
-    // A symbolic link inside the tree reads as the file it points to; links leaving the specs folder are dropped.
-    for (const [abs, target] of links) {
-        const resolved = external_node_path_.resolve(external_node_path_.dirname(abs), target);
-        const content = files.get(resolved);
-        if (content && isInside(dest, resolved))
-            files.set(abs, content);
     }
     return files;
 }
