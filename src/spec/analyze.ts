@@ -7,7 +7,8 @@ import type { CheckedDoc } from './check-schema.js';
 import type { DiagnosticBag, Pointer } from './diagnostics.js';
 import { hashModel } from './digest.js';
 import { buildFields, unique, type BuiltFields } from './fields.js';
-import { isInside, LIMITS } from './load.js';
+import { contentKey } from './parse.js';
+import { isInside, LIMITS, type LoadOptions } from './load.js';
 import {
   compareColumnRefs,
   datasetKey,
@@ -38,6 +39,8 @@ interface DatasetEntry {
   rank: number;
   /** Set when `dataset` is an earlier analysis's entry for the same document (see AnalysisReuse). */
   reused?: Donor;
+  /** The contentKey of the Arrow file its fields were read from (schema: read without error). */
+  schemaKey?: string;
 }
 
 interface TermEntry {
@@ -51,23 +54,29 @@ interface TermEntry {
 /** Files given in memory (a git tree) instead of read from disk; see LoadOptions.inputs. */
 export type InMemoryFiles = Map<string, Buffer>;
 
-/** A finished dataset entry of one analysis, and the documents its references named. */
+/** A finished dataset entry of one analysis, and the documents and Arrow files it depends on. */
 interface Donor {
   dataset: Dataset;
   /** Documents of the datasets named by refsOf(doc), in that order (see targetsOf). */
   targets: DatasetDoc[];
+  /** contentKeys of the Arrow files its fields depend on (see schemaKeysOf). */
+  schemas: string[];
 }
 
 /**
  * What one analysis leaves to the next over mostly the same parsed documents: the
  * two sides of a diff share every unchanged file's documents (the parse cache), and
- * a dataset whose document, file, settings and referenced documents are all the
- * same gets the same model entry, so the second analysis takes the first one's
- * instead of building it again (fields, references, column lineage). Only datasets
- * whose file had no diagnostic at all in the first analysis are offered: their
- * references all resolved and were checked, so with the same documents behind
- * them nothing about them can differ but the glossary, which is checked again.
- * Entries are shared, never changed: a model is not modified once built.
+ * a dataset whose document, file, settings, referenced documents and Arrow files
+ * (its own, and those of the datasets its column lineage reads) are all the same
+ * gets the same model entry, so the second analysis takes the first one's instead
+ * of building it again (fields, references, column lineage). Arrow files are
+ * compared by contentKey, which the second analysis must know without reading them
+ * (a git tree's blob ids, LoadOptions.keys); without, datasets that depend on one
+ * are built again. Only datasets whose file had no diagnostic at all in the first
+ * analysis are offered: their references all resolved and were checked, so with
+ * the same documents behind them nothing about them can differ but the glossary,
+ * which is checked again. Entries are shared, never changed: a model is not
+ * modified once built.
  */
 export class AnalysisReuse {
   /** By dataset document (an object of the parse cache), filled by the first analysis given this. */
@@ -87,7 +96,8 @@ function refsOf(v: DatasetDoc): Array<{ ref: string; column: boolean }> {
   return out;
 }
 
-export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticBag, inputs?: InMemoryFiles, reuse?: AnalysisReuse): Promise<Model> {
+export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticBag, options: Pick<LoadOptions, 'inputs' | 'keys' | 'reuse'> = {}): Promise<Model> {
+  const { inputs, keys, reuse } = options;
   const ptr = (d: { file: SpecFile; index: number }, p: Array<string | number>, at: 'key' | 'value' = 'value'): Pointer => ({ file: d.file, doc: d.index, path: p, at });
   // Files are found under the root, so their relative path is a slice (path.relative was ~30 ms at 10k).
   const under = root.endsWith(path.sep) ? root : root + path.sep;
@@ -185,18 +195,39 @@ export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticB
     return out;
   };
 
+  /**
+   * The contentKeys of the Arrow files an entry's fields depend on: its own, then
+   * those of the datasets its column lineage reads (refsOf order); undefined when
+   * one is not known. `keyOf` gives a dataset's own.
+   */
+  const schemaKeysOf = (e: DatasetEntry, keyOf: (t: DatasetEntry) => string | undefined): string[] | undefined => {
+    const out: string[] = [];
+    for (const t of [e, ...refsOf(e.doc).filter((r) => r.column).map((r) => resolve(r.ref, e.dataset.tenant))]) {
+      if (!t) return undefined;
+      if (t.doc.schema === undefined) continue;
+      const key = keyOf(t);
+      if (key === undefined) return undefined;
+      out.push(key);
+    }
+    return out;
+  };
+  /** A dataset's Arrow file's contentKey as given, unread (a git tree's blob id). */
+  const givenSchemaKey = (t: DatasetEntry): string | undefined => keys?.get(path.resolve(path.dirname(t.file.path), t.doc.schema!));
+
   // A reused entry needs every reference to name the same document as before (so the
-  // same spelling and, as offered, the same fields); else it is built here.
+  // same spelling and, as offered, the same fields) and the same Arrow files; else it is built here.
   for (const e of datasets.values()) {
     if (!e.reused) continue;
     const before = e.reused.targets;
     const now = targetsOf(e);
-    if (now?.length === before.length && now.every((t, k) => t === before[k])) continue;
+    const schemas = schemaKeysOf(e, givenSchemaKey);
+    const sameSchemas = schemas?.length === e.reused.schemas.length && schemas.every((k, i) => k === e.reused!.schemas[i]);
+    if (now?.length === before.length && now.every((t, k) => t === before[k]) && sameSchemas) continue;
     e.reused = undefined;
     e.dataset = datasetModel(e.doc, e.dataset, rel(e.file), e);
   }
 
-  await buildAllFields([...datasets.values()].filter((e) => !e.reused), root, bag, ptr, inputs);
+  await buildAllFields([...datasets.values()].filter((e) => !e.reused), root, bag, ptr, inputs, keys);
 
   // Replacements first: the deprecated-upstream warnings below name them.
   for (const e of datasets.values()) {
@@ -333,7 +364,7 @@ export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticB
   for (const e of datasets.values()) {
     if (!e.reused) for (const f of e.dataset.fields) if (f.from.length > 1) f.from.sort(compareColumnRefs);
   }
-  if (reuse && reuse.config === undefined) offer(reuse, configJson, datasets, bag, targetsOf);
+  if (reuse && reuse.config === undefined) offer(reuse, configJson, datasets, bag, targetsOf, (e) => schemaKeysOf(e, (t) => t.schemaKey));
   const modelDatasets = ordered.map((e) => e.dataset);
   const modelTerms = [...terms.values()].map((t) => t.term).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return modelOf(config, modelDatasets, modelTerms);
@@ -341,11 +372,18 @@ export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticB
 
 /**
  * Offers to later analyses (see AnalysisReuse) the entries of valid datasets whose
- * files have no diagnostic, without an Arrow file and without column lineage into a
- * dataset that has one: what such an entry holds then depends only on its own
- * document and the documents its references name, which a later analysis compares.
+ * files have no diagnostic: what such an entry holds then depends only on its own
+ * document, the documents its references name and the Arrow files its fields come
+ * from, which a later analysis compares.
  */
-function offer(reuse: AnalysisReuse, configJson: string, datasets: Map<string, DatasetEntry>, bag: DiagnosticBag, targetsOf: (e: DatasetEntry) => DatasetDoc[] | undefined): void {
+function offer(
+  reuse: AnalysisReuse,
+  configJson: string,
+  datasets: Map<string, DatasetEntry>,
+  bag: DiagnosticBag,
+  targetsOf: (e: DatasetEntry) => DatasetDoc[] | undefined,
+  schemasOf: (e: DatasetEntry) => string[] | undefined,
+): void {
   reuse.config = configJson;
   const flagged = new Set<string>();
   for (const d of bag.items) {
@@ -353,12 +391,11 @@ function offer(reuse: AnalysisReuse, configJson: string, datasets: Map<string, D
     if (d.related) flagged.add(d.related.file.display);
   }
   for (const e of datasets.values()) {
-    if (!e.valid || e.doc.schema !== undefined || flagged.has(e.file.display)) continue;
+    if (!e.valid || flagged.has(e.file.display)) continue;
     const targets = targetsOf(e);
-    if (!targets) continue;
-    const refs = refsOf(e.doc);
-    if (targets.some((t, k) => refs[k]!.column && t.schema !== undefined)) continue;
-    reuse.donors.set(e.doc, { dataset: e.dataset, targets });
+    const schemas = targets && schemasOf(e);
+    if (!targets || !schemas) continue;
+    reuse.donors.set(e.doc, { dataset: e.dataset, targets, schemas });
   }
 }
 
@@ -443,18 +480,18 @@ function datasetModel(v: DatasetDoc, id: DatasetId, sourceFile: string, src: { f
 type Ptr = (d: { file: SpecFile; index: number }, p: Array<string | number>, at?: 'key' | 'value') => Pointer;
 
 /** Reads the Arrow files (each once, concurrently) and builds every dataset's fields. */
-async function buildAllFields(entries: DatasetEntry[], root: string, bag: DiagnosticBag, ptr: Ptr, inputs?: InMemoryFiles): Promise<void> {
+async function buildAllFields(entries: DatasetEntry[], root: string, bag: DiagnosticBag, ptr: Ptr, inputs?: InMemoryFiles, keys?: Map<string, string>): Promise<void> {
   let realRoot = root;
   try {
     realRoot = realpathSync.native(root);
   } catch {
     // a root that cannot be resolved was reported by the loader
   }
-  const cache = new Map<string, Promise<ArrowSchemaInfo | string>>();
-  const readSchema = (abs: string): Promise<ArrowSchemaInfo | string> => {
+  const cache = new Map<string, Promise<SchemaRead | string>>();
+  const readSchema = (abs: string): Promise<SchemaRead | string> => {
     let p = cache.get(abs);
     if (!p) {
-      p = inputs ? readSchemaBytes(inputs.get(abs)) : readSchemaFile(abs, realRoot);
+      p = inputs ? readSchemaBytes(inputs.get(abs), keys?.get(abs)) : readSchemaFile(abs, realRoot);
       cache.set(abs, p);
     }
     return p;
@@ -472,13 +509,15 @@ async function buildAllFields(entries: DatasetEntry[], root: string, bag: Diagno
           e.fieldsKnown = false;
           return;
         }
-        const info = await readSchema(abs);
-        if (typeof info === 'string') {
-          const code = info.startsWith('schema-') ? info.slice(0, info.indexOf(' ')) : 'schema-file-invalid';
-          bag.error(ptr(e, ['schema']), code, `schema file "${v.schema}": ${info.slice(info.indexOf(' ') + 1)}`);
+        const read = await readSchema(abs);
+        if (typeof read === 'string') {
+          const code = read.startsWith('schema-') ? read.slice(0, read.indexOf(' ')) : 'schema-file-invalid';
+          bag.error(ptr(e, ['schema']), code, `schema file "${v.schema}": ${read.slice(read.indexOf(' ') + 1)}`);
           e.fieldsKnown = false;
           return;
         }
+        const { info, key } = read;
+        e.schemaKey = key;
         e.dataset.schemaFile = path.relative(root, abs).split(path.sep).join('/');
         if (!e.dataset.description && info.description) e.dataset.description = info.description;
         e.built = buildFields(v.fields, { file: e.file, doc: e.index, arrow: { fields: info.fields, descriptions: info.fieldDescriptions } }, bag);
@@ -493,19 +532,25 @@ async function buildAllFields(entries: DatasetEntry[], root: string, bag: Diagno
   );
 }
 
-/** The schema, or "<code> <message>" when the file cannot be used. */
-async function readSchemaBytes(bytes: Buffer | undefined): Promise<ArrowSchemaInfo | string> {
+/** An Arrow schema file read: the schema, and the file's contentKey. */
+interface SchemaRead {
+  info: ArrowSchemaInfo;
+  key: string;
+}
+
+/** The schema, or "<code> <message>" when the file cannot be used. `key`: the bytes' contentKey when known. */
+async function readSchemaBytes(bytes: Buffer | undefined, key?: string): Promise<SchemaRead | string> {
   if (!bytes) return 'schema-file-missing file not found';
   if (bytes.length > LIMITS.arrowFileBytes) return `schema-file-invalid is ${bytes.length} bytes; Arrow schema files are limited to ${LIMITS.arrowFileBytes} bytes`;
   try {
-    return await readArrowSchema(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    return { info: await readArrowSchema(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)), key: key ?? contentKey(bytes) };
   } catch (e) {
     if (e instanceof ArrowSchemaError) return `schema-file-invalid ${e.message}`;
     throw e;
   }
 }
 
-async function readSchemaFile(abs: string, realRoot: string): Promise<ArrowSchemaInfo | string> {
+async function readSchemaFile(abs: string, realRoot: string): Promise<SchemaRead | string> {
   // Synchronous on purpose: for the ~1,000 small files of the 10k benchmark, the
   // promise API's realpath/stat/readFile showed ~200 ms of main-thread time in a profile.
   let real: string;
@@ -520,7 +565,7 @@ async function readSchemaFile(abs: string, realRoot: string): Promise<ArrowSchem
     if (!st.isFile()) return 'schema-file-invalid is not a file';
     if (st.size > LIMITS.arrowFileBytes) return `schema-file-invalid is ${st.size} bytes; Arrow schema files are limited to ${LIMITS.arrowFileBytes} bytes`;
     const bytes = readFileSync(real);
-    return await readArrowSchema(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    return { info: await readArrowSchema(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)), key: contentKey(bytes) };
   } catch (e) {
     if (e instanceof ArrowSchemaError) return `schema-file-invalid ${e.message}`;
     const code = (e as NodeJS.ErrnoException).code;

@@ -25,7 +25,7 @@ export async function loadSpecs(specsDir: string, options: LoadOptions = {}): Pr
       if (checked) docs.push(checked);
     });
   }
-  const model = await analyze(docs, root, bag, options.inputs, options.reuse);
+  const model = await analyze(docs, root, bag, options);
   const diagnostics = await bag.resolve();
   return { model, diagnostics, ...countDiagnostics(diagnostics), root };
 }
