@@ -39646,10 +39646,6 @@ function unique(list) {
     return [...new Set(list)];
 }
 
-// EXTERNAL MODULE: external "node:url"
-var external_node_url_ = __nccwpck_require__(73136);
-// EXTERNAL MODULE: external "node:worker_threads"
-var external_node_worker_threads_ = __nccwpck_require__(75919);
 // EXTERNAL MODULE: external "node:buffer"
 var external_node_buffer_ = __nccwpck_require__(4573);
 ;// CONCATENATED MODULE: ./node_modules/js-yaml/dist/js-yaml.mjs
@@ -42916,6 +42912,10 @@ function quoteHint(text, line) {
     return '';
 }
 
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(73136);
+// EXTERNAL MODULE: external "node:worker_threads"
+var external_node_worker_threads_ = __nccwpck_require__(75919);
 ;// CONCATENATED MODULE: ./lib/spec/source.js
 let yamlModule;
 /**
@@ -43315,16 +43315,21 @@ function walk(dir, realRoot, seen, out, bag) {
 
 
 
+
 /**
  * What one analysis leaves to the next over mostly the same parsed documents: the
  * two sides of a diff share every unchanged file's documents (the parse cache), and
- * a dataset whose document, file, settings and referenced documents are all the
- * same gets the same model entry, so the second analysis takes the first one's
- * instead of building it again (fields, references, column lineage). Only datasets
- * whose file had no diagnostic at all in the first analysis are offered: their
- * references all resolved and were checked, so with the same documents behind
- * them nothing about them can differ but the glossary, which is checked again.
- * Entries are shared, never changed: a model is not modified once built.
+ * a dataset whose document, file, settings, referenced documents and Arrow files
+ * (its own, and those of the datasets its column lineage reads) are all the same
+ * gets the same model entry, so the second analysis takes the first one's instead
+ * of building it again (fields, references, column lineage). Arrow files are
+ * compared by contentKey, which the second analysis must know without reading them
+ * (a git tree's blob ids, LoadOptions.keys); without, datasets that depend on one
+ * are built again. Only datasets whose file had no diagnostic at all in the first
+ * analysis are offered: their references all resolved and were checked, so with
+ * the same documents behind them nothing about them can differ but the glossary,
+ * which is checked again. Entries are shared, never changed: a model is not
+ * modified once built.
  */
 class AnalysisReuse {
     /** By dataset document (an object of the parse cache), filled by the first analysis given this. */
@@ -43345,7 +43350,8 @@ function refsOf(v) {
     }
     return out;
 }
-async function analyze(docs, root, bag, inputs, reuse) {
+async function analyze(docs, root, bag, options = {}) {
+    const { inputs, keys, reuse } = options;
     const ptr = (d, p, at = 'value') => ({ file: d.file, doc: d.index, path: p, at });
     // Files are found under the root, so their relative path is a slice (path.relative was ~30 ms at 10k).
     const under = root.endsWith(external_node_path_.sep) ? root : root + external_node_path_.sep;
@@ -43446,19 +43452,42 @@ async function analyze(docs, root, bag, inputs, reuse) {
         }
         return out;
     };
+    /**
+     * The contentKeys of the Arrow files an entry's fields depend on: its own, then
+     * those of the datasets its column lineage reads (refsOf order); undefined when
+     * one is not known. `keyOf` gives a dataset's own.
+     */
+    const schemaKeysOf = (e, keyOf) => {
+        const out = [];
+        for (const t of [e, ...refsOf(e.doc).filter((r) => r.column).map((r) => resolve(r.ref, e.dataset.tenant))]) {
+            if (!t)
+                return undefined;
+            if (t.doc.schema === undefined)
+                continue;
+            const key = keyOf(t);
+            if (key === undefined)
+                return undefined;
+            out.push(key);
+        }
+        return out;
+    };
+    /** A dataset's Arrow file's contentKey as given, unread (a git tree's blob id). */
+    const givenSchemaKey = (t) => keys?.get(external_node_path_.resolve(external_node_path_.dirname(t.file.path), t.doc.schema));
     // A reused entry needs every reference to name the same document as before (so the
-    // same spelling and, as offered, the same fields); else it is built here.
+    // same spelling and, as offered, the same fields) and the same Arrow files; else it is built here.
     for (const e of datasets.values()) {
         if (!e.reused)
             continue;
         const before = e.reused.targets;
         const now = targetsOf(e);
-        if (now?.length === before.length && now.every((t, k) => t === before[k]))
+        const schemas = schemaKeysOf(e, givenSchemaKey);
+        const sameSchemas = schemas?.length === e.reused.schemas.length && schemas.every((k, i) => k === e.reused.schemas[i]);
+        if (now?.length === before.length && now.every((t, k) => t === before[k]) && sameSchemas)
             continue;
         e.reused = undefined;
         e.dataset = datasetModel(e.doc, e.dataset, rel(e.file), e);
     }
-    await buildAllFields([...datasets.values()].filter((e) => !e.reused), root, bag, ptr, inputs);
+    await buildAllFields([...datasets.values()].filter((e) => !e.reused), root, bag, ptr, inputs, keys);
     // Replacements first: the deprecated-upstream warnings below name them.
     for (const e of datasets.values()) {
         const replacement = e.valid && !e.reused ? e.doc.deprecated?.replacement : undefined;
@@ -43607,18 +43636,18 @@ async function analyze(docs, root, bag, inputs, reuse) {
                     f.from.sort(compareColumnRefs);
     }
     if (reuse && reuse.config === undefined)
-        offer(reuse, configJson, datasets, bag, targetsOf);
+        offer(reuse, configJson, datasets, bag, targetsOf, (e) => schemaKeysOf(e, (t) => t.schemaKey));
     const modelDatasets = ordered.map((e) => e.dataset);
     const modelTerms = [...terms.values()].map((t) => t.term).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return modelOf(config, modelDatasets, modelTerms);
 }
 /**
  * Offers to later analyses (see AnalysisReuse) the entries of valid datasets whose
- * files have no diagnostic, without an Arrow file and without column lineage into a
- * dataset that has one: what such an entry holds then depends only on its own
- * document and the documents its references name, which a later analysis compares.
+ * files have no diagnostic: what such an entry holds then depends only on its own
+ * document, the documents its references name and the Arrow files its fields come
+ * from, which a later analysis compares.
  */
-function offer(reuse, configJson, datasets, bag, targetsOf) {
+function offer(reuse, configJson, datasets, bag, targetsOf, schemasOf) {
     reuse.config = configJson;
     const flagged = new Set();
     for (const d of bag.items) {
@@ -43627,15 +43656,13 @@ function offer(reuse, configJson, datasets, bag, targetsOf) {
             flagged.add(d.related.file.display);
     }
     for (const e of datasets.values()) {
-        if (!e.valid || e.doc.schema !== undefined || flagged.has(e.file.display))
+        if (!e.valid || flagged.has(e.file.display))
             continue;
         const targets = targetsOf(e);
-        if (!targets)
+        const schemas = targets && schemasOf(e);
+        if (!targets || !schemas)
             continue;
-        const refs = refsOf(e.doc);
-        if (targets.some((t, k) => refs[k].column && t.schema !== undefined))
-            continue;
-        reuse.donors.set(e.doc, { dataset: e.dataset, targets });
+        reuse.donors.set(e.doc, { dataset: e.dataset, targets, schemas });
     }
 }
 /**
@@ -43714,7 +43741,7 @@ function datasetModel(v, id, sourceFile, src) {
     };
 }
 /** Reads the Arrow files (each once, concurrently) and builds every dataset's fields. */
-async function buildAllFields(entries, root, bag, ptr, inputs) {
+async function buildAllFields(entries, root, bag, ptr, inputs, keys) {
     let realRoot = root;
     try {
         realRoot = external_node_fs_.realpathSync.native(root);
@@ -43726,7 +43753,7 @@ async function buildAllFields(entries, root, bag, ptr, inputs) {
     const readSchema = (abs) => {
         let p = cache.get(abs);
         if (!p) {
-            p = inputs ? readSchemaBytes(inputs.get(abs)) : readSchemaFile(abs, realRoot);
+            p = inputs ? readSchemaBytes(inputs.get(abs), keys?.get(abs)) : readSchemaFile(abs, realRoot);
             cache.set(abs, p);
         }
         return p;
@@ -43745,13 +43772,15 @@ async function buildAllFields(entries, root, bag, ptr, inputs) {
                 e.fieldsKnown = false;
                 return;
             }
-            const info = await readSchema(abs);
-            if (typeof info === 'string') {
-                const code = info.startsWith('schema-') ? info.slice(0, info.indexOf(' ')) : 'schema-file-invalid';
-                bag.error(ptr(e, ['schema']), code, `schema file "${v.schema}": ${info.slice(info.indexOf(' ') + 1)}`);
+            const read = await readSchema(abs);
+            if (typeof read === 'string') {
+                const code = read.startsWith('schema-') ? read.slice(0, read.indexOf(' ')) : 'schema-file-invalid';
+                bag.error(ptr(e, ['schema']), code, `schema file "${v.schema}": ${read.slice(read.indexOf(' ') + 1)}`);
                 e.fieldsKnown = false;
                 return;
             }
+            const { info, key } = read;
+            e.schemaKey = key;
             e.dataset.schemaFile = external_node_path_.relative(root, abs).split(external_node_path_.sep).join('/');
             if (!e.dataset.description && info.description)
                 e.dataset.description = info.description;
@@ -43766,14 +43795,14 @@ async function buildAllFields(entries, root, bag, ptr, inputs) {
             e.fieldsKnown = false;
     }));
 }
-/** The schema, or "<code> <message>" when the file cannot be used. */
-async function readSchemaBytes(bytes) {
+/** The schema, or "<code> <message>" when the file cannot be used. `key`: the bytes' contentKey when known. */
+async function readSchemaBytes(bytes, key) {
     if (!bytes)
         return 'schema-file-missing file not found';
     if (bytes.length > LIMITS.arrowFileBytes)
         return `schema-file-invalid is ${bytes.length} bytes; Arrow schema files are limited to ${LIMITS.arrowFileBytes} bytes`;
     try {
-        return await readArrowSchema(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        return { info: await readArrowSchema(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)), key: key ?? contentKey(bytes) };
     }
     catch (e) {
         if (e instanceof ArrowSchemaError)
@@ -43800,7 +43829,7 @@ async function readSchemaFile(abs, realRoot) {
         if (st.size > LIMITS.arrowFileBytes)
             return `schema-file-invalid is ${st.size} bytes; Arrow schema files are limited to ${LIMITS.arrowFileBytes} bytes`;
         const bytes = (0,external_node_fs_.readFileSync)(real);
-        return await readArrowSchema(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        return { info: await readArrowSchema(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)), key: contentKey(bytes) };
     }
     catch (e) {
         if (e instanceof ArrowSchemaError)
@@ -46030,7 +46059,7 @@ async function loadSpecs(specsDir, options = {}) {
                 docs.push(checked);
         });
     }
-    const model = await analyze(docs, root, bag, options.inputs, options.reuse);
+    const model = await analyze(docs, root, bag, options);
     const diagnostics = await bag.resolve();
     return { model, diagnostics, ...diagnostics_countDiagnostics(diagnostics), root };
 }
