@@ -54,7 +54,8 @@ export class SearchIndex {
     this.scratch = [];
   }
 
-  private readonly scratch: Array<{ freq: Float64Array; mark: Int32Array }>;
+  /** Per query part, reused by every query (no garbage per query): summed frequencies and a generation mark per rowid, and the rows gathered. */
+  private readonly scratch: Array<{ freq: Float64Array; mark: Int32Array; rows: Int32Array }>;
   private generation = 0;
 
   /**
@@ -144,18 +145,33 @@ export class SearchIndex {
   rank(parts: QueryPart[], exact: ReadonlySet<number>, limit: number): Ranked[] | null {
     if (parts.length === 0 || parts.some((p) => p.tokens.length !== 1 || !ASCII.test(p.tokens[0]!))) return null;
     const gen = ++this.generation;
-    // Per phrase: the rows that match it and their weighted frequencies.
-    const matched = parts.map((p, i) => this.gather(p.tokens[0]!, p.prefix, i, gen));
-    const idf = matched.map((m) => {
-      const v = Math.log((this.rows - m.length + 0.5) / (m.length + 0.5));
+    // Per phrase: the rows that match it and their weighted frequencies (in its scratch slot), and how many.
+    const counts = parts.map((p, i) => this.gather(p.tokens[0]!, p.prefix, i, gen));
+    const idf = counts.map((n) => {
+      const v = Math.log((this.rows - n + 0.5) / (n + 0.5));
       return v <= 0 ? 1e-6 : v;
     });
-    const fewest = matched.reduce((a, b) => (b.length < a.length ? b : a));
+    let fewest = 0;
+    for (let i = 1; i < counts.length; i++) if (counts[i]! < counts[fewest]!) fewest = i;
     const heap = new TopK(limit);
     const norm = this.norm;
     const slots = this.scratch;
     const anyExact = exact.size > 0;
-    for (const id of fewest) {
+    const rows = slots[fewest]!.rows;
+    const n = counts[fewest]!;
+    if (parts.length === 1) {
+      // One phrase (a word as typed, the commonest query): every gathered row matches.
+      const freq = slots[0]!.freq;
+      const w = idf[0]!;
+      for (let k = 0; k < n; k++) {
+        const id = rows[k]!;
+        const f = freq[id]!;
+        heap.offer(id, -1.0 * (0 + w * ((f * (K1 + 1.0)) / (f + norm[id]!))), anyExact && exact.has(id));
+      }
+      return heap.sorted();
+    }
+    for (let k = 0; k < n; k++) {
+      const id = rows[k]!;
       let score = 0;
       let all = true;
       for (let i = 0; i < parts.length; i++) {
@@ -172,27 +188,28 @@ export class SearchIndex {
     return heap.sorted();
   }
 
-  /** Rows matching one phrase (a term, or every term with a prefix), their frequencies in scratch slot `slot`. */
-  private gather(token: string, prefix: boolean, slot: number, gen: number): number[] {
+  /** Gathers the rows matching one phrase (a term, or every term with a prefix) into scratch slot `slot`, with their frequencies; returns how many. */
+  private gather(token: string, prefix: boolean, slot: number, gen: number): number {
     const size = this.norm.length;
-    const s = (this.scratch[slot] ??= { freq: new Float64Array(size), mark: new Int32Array(size) });
+    const s = (this.scratch[slot] ??= { freq: new Float64Array(size), mark: new Int32Array(size), rows: new Int32Array(size) });
+    const { mark, freq: sum, rows } = s;
     const first = this.lowerBound(token);
     const end = prefix ? this.lowerBound(`${token}\uffff`) : this.terms[first] === token ? first + 1 : first;
-    const rows: number[] = [];
+    let n = 0;
     for (let t = first; t < end; t++) {
       const docs = this.docs[t]!;
       const freq = this.freq[t]!;
       for (let k = 0; k < docs.length; k++) {
         const id = docs[k]!;
-        if (s.mark[id] !== gen) {
-          s.mark[id] = gen;
-          s.freq[id] = 0;
-          rows.push(id);
+        if (mark[id] !== gen) {
+          mark[id] = gen;
+          sum[id] = 0;
+          rows[n++] = id;
         }
-        s.freq[id]! += freq[k]!;
+        sum[id]! += freq[k]!;
       }
     }
-    return rows;
+    return n;
   }
 
   private lowerBound(key: string): number {
