@@ -46800,7 +46800,11 @@ const OPS_PER_BATCH = 32;
  * worker). 4 × 32 measured as fast as 16 × 64 at 10k, with ~10 MB less peak RSS.
  */
 const MAX_IN_FLIGHT = 4;
-/** No progress for this long while waiting for room means the worker is gone. */
+/**
+ * No progress for this long while waiting for room means the worker is gone. Only
+ * batches of inserts wait for room, and the worker takes one in milliseconds; the
+ * long statements (index builds) are exec()s, which never wait.
+ */
 const STALL_MS = 60_000;
 /**
  * A writer for a new database file: on a worker thread when the compiled worker is
@@ -46836,15 +46840,15 @@ function onWorker(file, driver, { meanwhile }) {
     let count = 0;
     let sent = 0;
     let inTransaction = false;
-    const send = () => {
+    /** Sends the batch; with `room`, then waits while the worker is too far behind (doing other work meanwhile if there is some). */
+    const send = (room) => {
         if (count === 0)
             return;
         worker.postMessage(batch);
         batch = { defs: [], ops: [] };
         count = 0;
         sent++;
-        // While the worker is too far behind: other work, else wait.
-        for (;;) {
+        while (room) {
             const done = Atomics.load(taken, 0);
             if (sent - done < MAX_IN_FLIGHT)
                 return;
@@ -46858,17 +46862,16 @@ function onWorker(file, driver, { meanwhile }) {
             }
         }
     };
-    const queued = () => {
-        if (++count >= OPS_PER_BATCH)
-            send();
-    };
+    // An exec() goes at once and never waits: it is a transaction's edge or a long
+    // statement (an index build), after which only exec()s follow.
     const exec = (sql) => {
         batch.ops.push(sql);
+        count++;
         if (sql === 'BEGIN')
             inTransaction = true;
         else if (sql === 'COMMIT' || sql === 'ROLLBACK')
             inTransaction = false;
-        queued();
+        send(false);
     };
     return {
         onThread: true,
@@ -46884,13 +46887,14 @@ function onWorker(file, driver, { meanwhile }) {
                     if (!defined.has(statement))
                         batch.defs.push([statement, sql]), defined.add(statement);
                     batch.ops.push(statement, params);
-                    queued();
+                    if (++count >= OPS_PER_BATCH)
+                        send(true);
                 },
             };
         },
         transaction: (fn) => runTransaction(exec, () => inTransaction, fn),
         async finish() {
-            send();
+            send(false);
             worker.postMessage('end');
             await result;
         },
