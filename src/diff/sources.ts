@@ -157,21 +157,26 @@ function startGitTree(ref: string, specsDir: string): Promise<GitTree> {
     async complete(cached) {
       const files = new Map<string, Buffer>();
       const keys = new Map<string, string>();
-      const links: TreeEntry[] = [];
+      /** Each link's target, resolved against the link's folder. */
+      const targets = new Map<string, string>();
       for (const e of entries) {
-        if (isLink(e)) links.push(e);
+        if (isLink(e)) targets.set(e.abs, path.resolve(path.dirname(e.abs), read.get(e.abs)!.toString('utf8')));
         else keys.set(e.abs, e.blob);
       }
       const specs = entries.filter((e) => !isLink(e) && isSpecName(e.abs) && !cached(e.blob));
       for (const [abs, bytes] of [...read, ...(await readBlobs(top, specs))]) if (keys.has(abs)) files.set(abs, bytes);
-      // A symbolic link inside the tree reads as the file it points to; links leaving the specs folder are dropped.
-      for (const link of links) {
-        const resolved = path.resolve(path.dirname(link.abs), read.get(link.abs)!.toString('utf8'));
-        const blob = keys.get(resolved);
+      // A symbolic link inside the tree reads as the file it points to, through other
+      // links as the file system would follow them (at most 40); links that leave the
+      // specs folder or end at no file are dropped.
+      const regular = new Map(keys);
+      for (const [link, target] of targets) {
+        let resolved = target;
+        for (let hops = 0; targets.has(resolved) && hops < 40; hops++) resolved = targets.get(resolved)!;
+        const blob = regular.get(resolved);
         if (blob === undefined || !isInside(dir, resolved)) continue;
-        keys.set(link.abs, blob);
+        keys.set(link, blob);
         const bytes = files.get(resolved);
-        if (bytes) files.set(link.abs, bytes);
+        if (bytes) files.set(link, bytes);
       }
       return { files, keys };
     },

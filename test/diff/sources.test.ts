@@ -413,8 +413,9 @@ describe('prepareSide: a git base read while the head is loaded', () => {
     mkdirSync(path.join(repo.specsDir, 'schemas'), { recursive: true });
     copyFileSync(arrow, path.join(repo.specsDir, 'schemas', 'events.arrow'));
     symlinkSync('events.arrow', path.join(repo.specsDir, 'schemas', 'alias.arrow'));
+    symlinkSync('alias.arrow', path.join(repo.specsDir, 'schemas', 'alias2.arrow')); // a link to a link
     mkdirSync(path.join(repo.specsDir, 'shared'), { recursive: true });
-    writeFileSync(path.join(repo.specsDir, 'shared', 'linked.yml.txt'), 'apiVersion: metafuse/v1\nkind: Dataset\nname: linked\nowner: data@acme.example\ndescription: Read through a link.\nschema: ../schemas/alias.arrow\n');
+    writeFileSync(path.join(repo.specsDir, 'shared', 'linked.yml.txt'), 'apiVersion: metafuse/v1\nkind: Dataset\nname: linked\nowner: data@acme.example\ndescription: Read through a link.\nschema: ../schemas/alias2.arrow\n');
     symlinkSync('../shared/linked.yml.txt', path.join(repo.specsDir, 'datasets', 'linked.yaml'));
     // A link to another spec file: the same dataset twice (an error), read the same way on every side.
     symlinkSync('_/dash.yaml', path.join(repo.specsDir, 'datasets', 'again.yaml'));
@@ -427,7 +428,7 @@ describe('prepareSide: a git base read while the head is loaded', () => {
     expect(expected.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.code, d.file])).toEqual([['duplicate-dataset', path.relative(process.cwd(), path.join(repo.specsDir, 'datasets', 'again.yaml'))]]);
     const linked = expected.model.datasets.find((d) => d.name === 'linked')!;
     expect(linked.fields.length).toBeGreaterThan(0);
-    expect(linked.schemaFile).toBe('schemas/alias.arrow');
+    expect(linked.schemaFile).toBe('schemas/alias2.arrow');
     // Alone (everything from git), and after the working tree filled a shared cache (linked files known by blob id).
     const alone = await loadSide('git:HEAD', { specsDir: repo.specsDir });
     const shared = sharedLoading();
