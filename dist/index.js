@@ -46203,10 +46203,11 @@ function startGitTree(ref, specsDir) {
         async complete(cached) {
             const files = new Map();
             const keys = new Map();
-            const links = [];
+            /** Each link's target, resolved against the link's folder. */
+            const targets = new Map();
             for (const e of entries) {
                 if (isLink(e))
-                    links.push(e);
+                    targets.set(e.abs, external_node_path_.resolve(external_node_path_.dirname(e.abs), read.get(e.abs).toString('utf8')));
                 else
                     keys.set(e.abs, e.blob);
             }
@@ -46214,16 +46215,21 @@ function startGitTree(ref, specsDir) {
             for (const [abs, bytes] of [...read, ...(await readBlobs(top, specs))])
                 if (keys.has(abs))
                     files.set(abs, bytes);
-            // A symbolic link inside the tree reads as the file it points to; links leaving the specs folder are dropped.
-            for (const link of links) {
-                const resolved = external_node_path_.resolve(external_node_path_.dirname(link.abs), read.get(link.abs).toString('utf8'));
-                const blob = keys.get(resolved);
+            // A symbolic link inside the tree reads as the file it points to, through other
+            // links as the file system would follow them (at most 40); links that leave the
+            // specs folder or end at no file are dropped.
+            const regular = new Map(keys);
+            for (const [link, target] of targets) {
+                let resolved = target;
+                for (let hops = 0; targets.has(resolved) && hops < 40; hops++)
+                    resolved = targets.get(resolved);
+                const blob = regular.get(resolved);
                 if (blob === undefined || !isInside(dir, resolved))
                     continue;
-                keys.set(link.abs, blob);
+                keys.set(link, blob);
                 const bytes = files.get(resolved);
                 if (bytes)
-                    files.set(link.abs, bytes);
+                    files.set(link, bytes);
             }
             return { files, keys };
         },
