@@ -8,7 +8,7 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'nod
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { fsyncDir, fsyncFile } from '../files/durable.js';
-import { ownedTag, processAlive, removeDeadTemps, SCOPE } from '../files/owned-temp.js';
+import { ownedByDeadProcess, ownedTag, processAlive, removeDeadTemps, SCOPE } from '../files/owned-temp.js';
 import { readBody } from './body.js';
 import { StoreError, type GetOptions, type GetResult, type ObjectInfo, type ObjectStore, type PutOptions, type PutResult } from './types.js';
 
@@ -206,10 +206,15 @@ export class FileStore implements ObjectStore {
   private async staleOwner(lock: string): Promise<LockOwner | undefined> {
     const held = await readOwner(lock);
     if (!held) {
-      // No owner record: a contender died in the middle of a takeover (or the lock was made by hand).
-      // Judge by the folder's age; its mtime changed when the record was moved.
-      const st = await stat(lock).catch(() => undefined);
-      if (st === undefined || Date.now() - st.mtimeMs <= this.staleLockMs) return undefined;
+      // No owner record: a contender has moved it to claim the lock (see takeOver) and is about to
+      // remove the lock, or died first, or the lock was made by hand. A claim names its contender:
+      // when that process is gone, the lock is abandoned now; else judge by the folder's age (its
+      // mtime changed when the record was moved).
+      const names = await readdir(lock).catch(() => [] as string[]);
+      if (!names.some((n) => n.startsWith('claim.') && ownedByDeadProcess(n))) {
+        const st = await stat(lock).catch(() => undefined);
+        if (st === undefined || Date.now() - st.mtimeMs <= this.staleLockMs) return undefined;
+      }
       // Give it an owner record that is stale at once, so that the takeover below has something to claim.
       const record: LockOwner = { id: `ownerless-${randomBytes(8).toString('hex')}`, pid: 0, host: '', createdAt: 0 };
       const wrote = await writeFile(path.join(lock, 'owner.json'), JSON.stringify(record), { flag: 'wx' }).then(
@@ -234,7 +239,7 @@ export class FileStore implements ObjectStore {
    */
   private async takeOver(lock: string, stale: LockOwner): Promise<void> {
     const record = path.join(lock, 'owner.json');
-    const claim = path.join(lock, `claim.${randomBytes(8).toString('hex')}.json`);
+    const claim = path.join(lock, `claim.${ownedTag()}.json`);
     try {
       await rename(record, claim);
     } catch {

@@ -12,6 +12,7 @@ import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { SCOPE } from '../../src/files/owned-temp.js';
 import { FileStore } from '../../src/store/file-store.js';
 import { openStoreTarget } from '../../src/store/open.js';
 import { META, StoreError } from '../../src/store/types.js';
@@ -294,6 +295,34 @@ describe('local folder: locks and the rename journal after a crash', () => {
     expect(r.ms).toBeLessThan(10_000); // not the 30 s stale-lock age
     expect(existsSync(lock)).toBe(false);
     expect(readdirSync(path.dirname(file)).filter((n) => n.includes('.lock'))).toEqual([]);
+  });
+
+  test('a lock whose claimant died in the middle of a takeover (owner record moved, lock not yet removed) is taken at once', async () => {
+    const { file, env, specs } = await published('one');
+    const lock = `${file}.lock`;
+    mkdirSync(lock);
+    // What takeOver leaves when killed between its renames: the stale owner's record, moved to a claim that names the claimant.
+    const claimant = await deadPid();
+    writeFileSync(path.join(lock, `claim.${SCOPE}~${claimant}~0badc0de.json`), JSON.stringify({ id: 'deadbeef', pid: await deadPid(), host: hostname(), createdAt: Date.now() }));
+    writeSpecs(specs, 'two');
+    const r = await runCli(['publish', '--specs', specs, '--to', file], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(jsonLine(r.stdout)).toMatchObject({ status: 'written', version: 2 });
+    expect(r.ms).toBeLessThan(10_000); // not the 30 s age of an ownerless lock
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  test('an ownerless lock whose claimant is alive is waited for', async () => {
+    const { file } = await published('claimed');
+    const lock = `${file}.lock`;
+    const store = new FileStore(path.dirname(file), { lockTimeoutMs: 300 });
+    const info = await store.head('catalog.db');
+    mkdirSync(lock);
+    writeFileSync(path.join(lock, `claim.${SCOPE}~${process.pid}~0badc0de.json`), JSON.stringify({ id: 'deadbeef', pid: 1, host: hostname(), createdAt: 0 }));
+    const err = await store.put('catalog.db', Buffer.from('x'), { ifMatch: info!.token, metadata: {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreError);
+    expect((err as Error).message).toMatch(/timed out after 300 ms waiting for the lock/);
+    expect(existsSync(lock)).toBe(true);
   });
 
   test('a real publisher killed while it holds the lock: the next writer proceeds', async () => {
