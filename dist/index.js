@@ -46620,11 +46620,16 @@ class FileStore {
     async staleOwner(lock) {
         const held = await readOwner(lock);
         if (!held) {
-            // No owner record: a contender died in the middle of a takeover (or the lock was made by hand).
-            // Judge by the folder's age; its mtime changed when the record was moved.
-            const st = await (0,promises_.stat)(lock).catch(() => undefined);
-            if (st === undefined || Date.now() - st.mtimeMs <= this.staleLockMs)
-                return undefined;
+            // No owner record: a contender has moved it to claim the lock (see takeOver) and is about to
+            // remove the lock, or died first, or the lock was made by hand. A claim names its contender:
+            // when that process is gone, the lock is abandoned now; else judge by the folder's age (its
+            // mtime changed when the record was moved).
+            const names = await (0,promises_.readdir)(lock).catch(() => []);
+            if (!names.some((n) => n.startsWith('claim.') && ownedByDeadProcess(n))) {
+                const st = await (0,promises_.stat)(lock).catch(() => undefined);
+                if (st === undefined || Date.now() - st.mtimeMs <= this.staleLockMs)
+                    return undefined;
+            }
             // Give it an owner record that is stale at once, so that the takeover below has something to claim.
             const record = { id: `ownerless-${(0,external_node_crypto_.randomBytes)(8).toString('hex')}`, pid: 0, host: '', createdAt: 0 };
             const wrote = await (0,promises_.writeFile)(external_node_path_.join(lock, 'owner.json'), JSON.stringify(record), { flag: 'wx' }).then(() => true, () => false);
@@ -46646,7 +46651,7 @@ class FileStore {
      */
     async takeOver(lock, stale) {
         const record = external_node_path_.join(lock, 'owner.json');
-        const claim = external_node_path_.join(lock, `claim.${(0,external_node_crypto_.randomBytes)(8).toString('hex')}.json`);
+        const claim = external_node_path_.join(lock, `claim.${ownedTag()}.json`);
         try {
             await (0,promises_.rename)(record, claim);
         }
