@@ -57,9 +57,9 @@ export type InMemoryFiles = Map<string, Buffer>;
 /** A finished dataset entry of one analysis, and the documents and Arrow files it depends on. */
 interface Donor {
   dataset: Dataset;
-  /** Documents of the datasets named by refsOf(doc), in that order (see targetsOf). */
+  /** Documents of the datasets named by refsOf(doc), in that order (see dependenciesOf). */
   targets: DatasetDoc[];
-  /** contentKeys of the Arrow files its fields depend on (see schemaKeysOf). */
+  /** contentKeys of the Arrow files its fields depend on (see dependenciesOf). */
   schemas: string[];
 }
 
@@ -184,32 +184,28 @@ export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticB
     return name === undefined ? '' : ` (did you mean "${formatDatasetRef(byName.get(name)!.dataset, tenant)}"?)`;
   };
 
-  /** The documents a dataset's references resolve to (refsOf order), or undefined if one does not resolve. */
-  const targetsOf = (e: DatasetEntry): DatasetDoc[] | undefined => {
-    const out: DatasetDoc[] = [];
-    for (const { ref } of refsOf(e.doc)) {
-      const t = resolve(ref, e.dataset.tenant);
-      if (!t) return undefined;
-      out.push(t.doc);
-    }
-    return out;
-  };
-
   /**
-   * The contentKeys of the Arrow files an entry's fields depend on: its own, then
-   * those of the datasets its column lineage reads (refsOf order); undefined when
-   * one is not known. `keyOf` gives a dataset's own.
+   * What an entry's content depends on besides its own document: the documents its
+   * references resolve to (refsOf order), and the contentKeys of the Arrow files its
+   * fields come from (its own, then those its column lineage reads); undefined when a
+   * reference does not resolve or a key is not known. `keyOf` gives a dataset's key.
    */
-  const schemaKeysOf = (e: DatasetEntry, keyOf: (t: DatasetEntry) => string | undefined): string[] | undefined => {
-    const out: string[] = [];
-    for (const t of [e, ...refsOf(e.doc).filter((r) => r.column).map((r) => resolve(r.ref, e.dataset.tenant))]) {
-      if (!t) return undefined;
-      if (t.doc.schema === undefined) continue;
+  const dependenciesOf = (e: DatasetEntry, keyOf: (t: DatasetEntry) => string | undefined): Omit<Donor, 'dataset'> | undefined => {
+    const targets: DatasetDoc[] = [];
+    const schemas: string[] = [];
+    const addSchema = (t: DatasetEntry): boolean => {
+      if (t.doc.schema === undefined) return true;
       const key = keyOf(t);
-      if (key === undefined) return undefined;
-      out.push(key);
+      if (key !== undefined) schemas.push(key);
+      return key !== undefined;
+    };
+    if (!addSchema(e)) return undefined;
+    for (const { ref, column } of refsOf(e.doc)) {
+      const t = resolve(ref, e.dataset.tenant);
+      if (!t || (column && !addSchema(t))) return undefined;
+      targets.push(t.doc);
     }
-    return out;
+    return { targets, schemas };
   };
   /** A dataset's Arrow file's contentKey as given, unread (a git tree's blob id). */
   const givenSchemaKey = (t: DatasetEntry): string | undefined => keys?.get(path.resolve(path.dirname(t.file.path), t.doc.schema!));
@@ -218,16 +214,15 @@ export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticB
   // same spelling and, as offered, the same fields) and the same Arrow files; else it is built here.
   for (const e of datasets.values()) {
     if (!e.reused) continue;
-    const before = e.reused.targets;
-    const now = targetsOf(e);
-    const schemas = schemaKeysOf(e, givenSchemaKey);
-    const sameSchemas = schemas?.length === e.reused.schemas.length && schemas.every((k, i) => k === e.reused!.schemas[i]);
-    if (now?.length === before.length && now.every((t, k) => t === before[k]) && sameSchemas) continue;
+    const now = dependenciesOf(e, givenSchemaKey);
+    if (now && sameList(now.targets, e.reused.targets) && sameList(now.schemas, e.reused.schemas)) continue;
     e.reused = undefined;
     e.dataset = datasetModel(e.doc, e.dataset, rel(e.file), e);
   }
 
-  await buildAllFields([...datasets.values()].filter((e) => !e.reused), root, bag, ptr, inputs, keys);
+  // Arrow files are keyed only for reuse: a plain build does not hash them.
+  const keyOf = reuse ? (abs: string, bytes: Uint8Array) => keys?.get(abs) ?? contentKey(bytes) : undefined;
+  await buildAllFields([...datasets.values()].filter((e) => !e.reused), root, bag, ptr, inputs, keyOf);
 
   // Replacements first: the deprecated-upstream warnings below name them.
   for (const e of datasets.values()) {
@@ -364,7 +359,7 @@ export async function analyze(docs: CheckedDoc[], root: string, bag: DiagnosticB
   for (const e of datasets.values()) {
     if (!e.reused) for (const f of e.dataset.fields) if (f.from.length > 1) f.from.sort(compareColumnRefs);
   }
-  if (reuse && reuse.config === undefined) offer(reuse, configJson, datasets, bag, targetsOf, (e) => schemaKeysOf(e, (t) => t.schemaKey));
+  if (reuse && reuse.config === undefined) offer(reuse, configJson, datasets, bag, (e) => dependenciesOf(e, (t) => t.schemaKey));
   const modelDatasets = ordered.map((e) => e.dataset);
   const modelTerms = [...terms.values()].map((t) => t.term).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return modelOf(config, modelDatasets, modelTerms);
@@ -381,8 +376,7 @@ function offer(
   configJson: string,
   datasets: Map<string, DatasetEntry>,
   bag: DiagnosticBag,
-  targetsOf: (e: DatasetEntry) => DatasetDoc[] | undefined,
-  schemasOf: (e: DatasetEntry) => string[] | undefined,
+  dependenciesOf: (e: DatasetEntry) => Omit<Donor, 'dataset'> | undefined,
 ): void {
   reuse.config = configJson;
   const flagged = new Set<string>();
@@ -392,11 +386,13 @@ function offer(
   }
   for (const e of datasets.values()) {
     if (!e.valid || flagged.has(e.file.display)) continue;
-    const targets = targetsOf(e);
-    const schemas = targets && schemasOf(e);
-    if (!targets || !schemas) continue;
-    reuse.donors.set(e.doc, { dataset: e.dataset, targets, schemas });
+    const deps = dependenciesOf(e);
+    if (deps) reuse.donors.set(e.doc, { dataset: e.dataset, ...deps });
   }
+}
+
+function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /**
@@ -480,7 +476,7 @@ function datasetModel(v: DatasetDoc, id: DatasetId, sourceFile: string, src: { f
 type Ptr = (d: { file: SpecFile; index: number }, p: Array<string | number>, at?: 'key' | 'value') => Pointer;
 
 /** Reads the Arrow files (each once, concurrently) and builds every dataset's fields. */
-async function buildAllFields(entries: DatasetEntry[], root: string, bag: DiagnosticBag, ptr: Ptr, inputs?: InMemoryFiles, keys?: Map<string, string>): Promise<void> {
+async function buildAllFields(entries: DatasetEntry[], root: string, bag: DiagnosticBag, ptr: Ptr, inputs?: InMemoryFiles, keyOf?: SchemaKeyOf): Promise<void> {
   let realRoot = root;
   try {
     realRoot = realpathSync.native(root);
@@ -491,7 +487,7 @@ async function buildAllFields(entries: DatasetEntry[], root: string, bag: Diagno
   const readSchema = (abs: string): Promise<SchemaRead | string> => {
     let p = cache.get(abs);
     if (!p) {
-      p = inputs ? readSchemaBytes(inputs.get(abs), keys?.get(abs)) : readSchemaFile(abs, realRoot);
+      p = inputs ? readSchemaBytes(abs, inputs.get(abs), keyOf) : readSchemaFile(abs, realRoot, keyOf);
       cache.set(abs, p);
     }
     return p;
@@ -535,22 +531,25 @@ async function buildAllFields(entries: DatasetEntry[], root: string, bag: Diagno
 /** An Arrow schema file read: the schema, and the file's contentKey. */
 interface SchemaRead {
   info: ArrowSchemaInfo;
-  key: string;
+  key?: string;
 }
 
-/** The schema, or "<code> <message>" when the file cannot be used. `key`: the bytes' contentKey when known. */
-async function readSchemaBytes(bytes: Buffer | undefined, key?: string): Promise<SchemaRead | string> {
+/** An Arrow file's contentKey, from its path or its bytes. */
+type SchemaKeyOf = (abs: string, bytes: Uint8Array) => string;
+
+/** The schema (and its key, with `keyOf`), or "<code> <message>" when the file cannot be used. */
+async function readSchemaBytes(abs: string, bytes: Buffer | undefined, keyOf?: SchemaKeyOf): Promise<SchemaRead | string> {
   if (!bytes) return 'schema-file-missing file not found';
   if (bytes.length > LIMITS.arrowFileBytes) return `schema-file-invalid is ${bytes.length} bytes; Arrow schema files are limited to ${LIMITS.arrowFileBytes} bytes`;
   try {
-    return { info: await readArrowSchema(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)), key: key ?? contentKey(bytes) };
+    return { info: await readArrowSchema(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)), key: keyOf?.(abs, bytes) };
   } catch (e) {
     if (e instanceof ArrowSchemaError) return `schema-file-invalid ${e.message}`;
     throw e;
   }
 }
 
-async function readSchemaFile(abs: string, realRoot: string): Promise<SchemaRead | string> {
+async function readSchemaFile(abs: string, realRoot: string, keyOf?: SchemaKeyOf): Promise<SchemaRead | string> {
   // Synchronous on purpose: for the ~1,000 small files of the 10k benchmark, the
   // promise API's realpath/stat/readFile showed ~200 ms of main-thread time in a profile.
   let real: string;
@@ -565,7 +564,7 @@ async function readSchemaFile(abs: string, realRoot: string): Promise<SchemaRead
     if (!st.isFile()) return 'schema-file-invalid is not a file';
     if (st.size > LIMITS.arrowFileBytes) return `schema-file-invalid is ${st.size} bytes; Arrow schema files are limited to ${LIMITS.arrowFileBytes} bytes`;
     const bytes = readFileSync(real);
-    return { info: await readArrowSchema(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)), key: contentKey(bytes) };
+    return { info: await readArrowSchema(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)), key: keyOf?.(abs, bytes) };
   } catch (e) {
     if (e instanceof ArrowSchemaError) return `schema-file-invalid ${e.message}`;
     const code = (e as NodeJS.ErrnoException).code;
