@@ -43441,35 +43441,32 @@ async function analyze(docs, root, bag, options = {}) {
         const name = closest(bare, byName.keys());
         return name === undefined ? '' : ` (did you mean "${formatDatasetRef(byName.get(name).dataset, tenant)}"?)`;
     };
-    /** The documents a dataset's references resolve to (refsOf order), or undefined if one does not resolve. */
-    const targetsOf = (e) => {
-        const out = [];
-        for (const { ref } of refsOf(e.doc)) {
-            const t = resolve(ref, e.dataset.tenant);
-            if (!t)
-                return undefined;
-            out.push(t.doc);
-        }
-        return out;
-    };
     /**
-     * The contentKeys of the Arrow files an entry's fields depend on: its own, then
-     * those of the datasets its column lineage reads (refsOf order); undefined when
-     * one is not known. `keyOf` gives a dataset's own.
+     * What an entry's content depends on besides its own document: the documents its
+     * references resolve to (refsOf order), and the contentKeys of the Arrow files its
+     * fields come from (its own, then those its column lineage reads); undefined when a
+     * reference does not resolve or a key is not known. `keyOf` gives a dataset's key.
      */
-    const schemaKeysOf = (e, keyOf) => {
-        const out = [];
-        for (const t of [e, ...refsOf(e.doc).filter((r) => r.column).map((r) => resolve(r.ref, e.dataset.tenant))]) {
-            if (!t)
-                return undefined;
+    const dependenciesOf = (e, keyOf) => {
+        const targets = [];
+        const schemas = [];
+        const addSchema = (t) => {
             if (t.doc.schema === undefined)
-                continue;
+                return true;
             const key = keyOf(t);
-            if (key === undefined)
+            if (key !== undefined)
+                schemas.push(key);
+            return key !== undefined;
+        };
+        if (!addSchema(e))
+            return undefined;
+        for (const { ref, column } of refsOf(e.doc)) {
+            const t = resolve(ref, e.dataset.tenant);
+            if (!t || (column && !addSchema(t)))
                 return undefined;
-            out.push(key);
+            targets.push(t.doc);
         }
-        return out;
+        return { targets, schemas };
     };
     /** A dataset's Arrow file's contentKey as given, unread (a git tree's blob id). */
     const givenSchemaKey = (t) => keys?.get(external_node_path_.resolve(external_node_path_.dirname(t.file.path), t.doc.schema));
@@ -43478,16 +43475,15 @@ async function analyze(docs, root, bag, options = {}) {
     for (const e of datasets.values()) {
         if (!e.reused)
             continue;
-        const before = e.reused.targets;
-        const now = targetsOf(e);
-        const schemas = schemaKeysOf(e, givenSchemaKey);
-        const sameSchemas = schemas?.length === e.reused.schemas.length && schemas.every((k, i) => k === e.reused.schemas[i]);
-        if (now?.length === before.length && now.every((t, k) => t === before[k]) && sameSchemas)
+        const now = dependenciesOf(e, givenSchemaKey);
+        if (now && sameList(now.targets, e.reused.targets) && sameList(now.schemas, e.reused.schemas))
             continue;
         e.reused = undefined;
         e.dataset = datasetModel(e.doc, e.dataset, rel(e.file), e);
     }
-    await buildAllFields([...datasets.values()].filter((e) => !e.reused), root, bag, ptr, inputs, keys);
+    // Arrow files are keyed only for reuse: a plain build does not hash them.
+    const keyOf = reuse ? (abs, bytes) => keys?.get(abs) ?? contentKey(bytes) : undefined;
+    await buildAllFields([...datasets.values()].filter((e) => !e.reused), root, bag, ptr, inputs, keyOf);
     // Replacements first: the deprecated-upstream warnings below name them.
     for (const e of datasets.values()) {
         const replacement = e.valid && !e.reused ? e.doc.deprecated?.replacement : undefined;
@@ -43636,7 +43632,7 @@ async function analyze(docs, root, bag, options = {}) {
                     f.from.sort(compareColumnRefs);
     }
     if (reuse && reuse.config === undefined)
-        offer(reuse, configJson, datasets, bag, targetsOf, (e) => schemaKeysOf(e, (t) => t.schemaKey));
+        offer(reuse, configJson, datasets, bag, (e) => dependenciesOf(e, (t) => t.schemaKey));
     const modelDatasets = ordered.map((e) => e.dataset);
     const modelTerms = [...terms.values()].map((t) => t.term).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return modelOf(config, modelDatasets, modelTerms);
@@ -43647,7 +43643,7 @@ async function analyze(docs, root, bag, options = {}) {
  * document, the documents its references name and the Arrow files its fields come
  * from, which a later analysis compares.
  */
-function offer(reuse, configJson, datasets, bag, targetsOf, schemasOf) {
+function offer(reuse, configJson, datasets, bag, dependenciesOf) {
     reuse.config = configJson;
     const flagged = new Set();
     for (const d of bag.items) {
@@ -43658,12 +43654,13 @@ function offer(reuse, configJson, datasets, bag, targetsOf, schemasOf) {
     for (const e of datasets.values()) {
         if (!e.valid || flagged.has(e.file.display))
             continue;
-        const targets = targetsOf(e);
-        const schemas = targets && schemasOf(e);
-        if (!targets || !schemas)
-            continue;
-        reuse.donors.set(e.doc, { dataset: e.dataset, targets, schemas });
+        const deps = dependenciesOf(e);
+        if (deps)
+            reuse.donors.set(e.doc, { dataset: e.dataset, ...deps });
     }
+}
+function sameList(a, b) {
+    return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 /**
  * The model, its hash computed on first use: validate never needs it, and at
@@ -43741,7 +43738,7 @@ function datasetModel(v, id, sourceFile, src) {
     };
 }
 /** Reads the Arrow files (each once, concurrently) and builds every dataset's fields. */
-async function buildAllFields(entries, root, bag, ptr, inputs, keys) {
+async function buildAllFields(entries, root, bag, ptr, inputs, keyOf) {
     let realRoot = root;
     try {
         realRoot = external_node_fs_.realpathSync.native(root);
@@ -43753,7 +43750,7 @@ async function buildAllFields(entries, root, bag, ptr, inputs, keys) {
     const readSchema = (abs) => {
         let p = cache.get(abs);
         if (!p) {
-            p = inputs ? readSchemaBytes(inputs.get(abs), keys?.get(abs)) : readSchemaFile(abs, realRoot);
+            p = inputs ? readSchemaBytes(abs, inputs.get(abs), keyOf) : readSchemaFile(abs, realRoot, keyOf);
             cache.set(abs, p);
         }
         return p;
@@ -43795,14 +43792,14 @@ async function buildAllFields(entries, root, bag, ptr, inputs, keys) {
             e.fieldsKnown = false;
     }));
 }
-/** The schema, or "<code> <message>" when the file cannot be used. `key`: the bytes' contentKey when known. */
-async function readSchemaBytes(bytes, key) {
+/** The schema (and its key, with `keyOf`), or "<code> <message>" when the file cannot be used. */
+async function readSchemaBytes(abs, bytes, keyOf) {
     if (!bytes)
         return 'schema-file-missing file not found';
     if (bytes.length > LIMITS.arrowFileBytes)
         return `schema-file-invalid is ${bytes.length} bytes; Arrow schema files are limited to ${LIMITS.arrowFileBytes} bytes`;
     try {
-        return { info: await readArrowSchema(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)), key: key ?? contentKey(bytes) };
+        return { info: await readArrowSchema(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)), key: keyOf?.(abs, bytes) };
     }
     catch (e) {
         if (e instanceof ArrowSchemaError)
@@ -43810,7 +43807,7 @@ async function readSchemaBytes(bytes, key) {
         throw e;
     }
 }
-async function readSchemaFile(abs, realRoot) {
+async function readSchemaFile(abs, realRoot, keyOf) {
     // Synchronous on purpose: for the ~1,000 small files of the 10k benchmark, the
     // promise API's realpath/stat/readFile showed ~200 ms of main-thread time in a profile.
     let real;
@@ -43829,7 +43826,7 @@ async function readSchemaFile(abs, realRoot) {
         if (st.size > LIMITS.arrowFileBytes)
             return `schema-file-invalid is ${st.size} bytes; Arrow schema files are limited to ${LIMITS.arrowFileBytes} bytes`;
         const bytes = (0,external_node_fs_.readFileSync)(real);
-        return { info: await readArrowSchema(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)), key: contentKey(bytes) };
+        return { info: await readArrowSchema(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)), key: keyOf?.(abs, bytes) };
     }
     catch (e) {
         if (e instanceof ArrowSchemaError)
@@ -47678,8 +47675,8 @@ function fieldSimilarity(a, b) {
             common++;
     return common / (sa.size + sb.size - common);
 }
-const sameList = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
-const sameSet = (a, b) => sameList([...a].sort(), [...b].sort());
+const compute_sameList = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+const sameSet = (a, b) => compute_sameList([...a].sort(), [...b].sort());
 function diffDataset(b, h, name, add) {
     const dataset = name(h);
     const attr = (kind, before, after, severity, reason) => {
@@ -47703,7 +47700,7 @@ function diffDataset(b, h, name, add) {
         add({ kind: 'terms-changed', dataset, before: b.terms, after: h.terms, severity: 'safe', reason: 'metadata' });
     if (JSON.stringify(b.properties) !== JSON.stringify(h.properties))
         add({ kind: 'properties-changed', dataset, before: b.properties, after: h.properties, severity: 'safe', reason: 'metadata' });
-    if (!sameList(b.partitionKeys, h.partitionKeys)) {
+    if (!compute_sameList(b.partitionKeys, h.partitionKeys)) {
         add({ kind: 'partition-keys-changed', dataset, before: b.partitionKeys, after: h.partitionKeys, severity: 'breaking', reason: 'readers that prune by partition break' });
     }
     const bUp = new Set(b.upstream.map(datasetKey));
@@ -47754,14 +47751,14 @@ function diffFields(b, h, dataset, name, add) {
         if (!sameSet(old.terms, f.terms))
             add({ kind: 'field-terms-changed', dataset, field: f.path, before: old.terms, after: f.terms, severity: 'safe', reason: 'metadata' });
         const fromKey = (x) => x.from.map((c) => `${name(c)}:${c.field}`).sort();
-        if (!sameList(fromKey(old), fromKey(f)))
+        if (!compute_sameList(fromKey(old), fromKey(f)))
             add({ kind: 'column-lineage-changed', dataset, field: f.path, before: fromKey(old), after: fromKey(f), severity: 'safe', reason: 'lineage' });
     }
     // Order of the top-level fields both versions share: positional readers (CSV, INSERT without columns) care.
     const common = (list, other) => list.filter((f) => f.depth === 0 && other.has(f.path)).map((f) => f.path);
     const before = common(b.fields, hf);
     const after = common(h.fields, bf);
-    if (!sameList(before, after))
+    if (!compute_sameList(before, after))
         add({ kind: 'field-order-changed', dataset, before, after, severity: 'warning', reason: 'positional readers break' });
 }
 function diffTerms(base, head, add) {
