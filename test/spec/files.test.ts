@@ -262,6 +262,12 @@ describe('yaml-limit', () => {
     expect(result.diagnostics[0]!.message).toContain(`more than ${LIMITS.yamlNodes} values`);
   });
 
+  it('counts values without aliases too: a long flow list over the limit is refused', async () => {
+    // No "*" in the text: only its length can let it exceed the limit (each value takes a character or more).
+    const { result, at } = await loadTree({ 'long.yaml': `x: [${Array(LIMITS.yamlNodes).fill('1').join(',')}]\n` });
+    expect(where(result.diagnostics)).toEqual([{ file: at('long.yaml'), line: 1, column: 1, severity: 'error', code: 'yaml-limit' }]);
+  });
+
   it('accepts ordinary use of anchors and aliases', async () => {
     const { result } = await loadTree({ 'a.yaml': `${VALID_DATASET}tags: &t [a, b]\nfields:\n  - {name: x, type: int64, tags: *t}\n` });
     expect(result.diagnostics).toEqual([]);
