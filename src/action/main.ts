@@ -3,6 +3,7 @@
 // `finally`, and calls setFailed exactly once.
 import * as core from '@actions/core';
 import * as github from '@actions/github';
+import { CatalogWriteError } from '../catalog/compile.js';
 import { useDriver } from '../db/index.js';
 import { SourceError } from '../diff/sources.js';
 import { StoreUrlError } from '../store/open.js';
@@ -71,7 +72,7 @@ async function pullRequestInfo(octokit: ReturnType<typeof github.getOctokit> | u
 }
 
 function failureMessage(e: unknown): string {
-  if (e instanceof CheckFailure || e instanceof SettingsError || e instanceof StoreError || e instanceof StoreUrlError || e instanceof SourceError || e instanceof ConflictError || e instanceof AmbiguousStoreError) {
+  if (e instanceof CheckFailure || e instanceof CatalogWriteError || e instanceof SettingsError || e instanceof StoreError || e instanceof StoreUrlError || e instanceof SourceError || e instanceof ConflictError || e instanceof AmbiguousStoreError) {
     return e.message;
   }
   return `internal error: ${e instanceof Error ? e.message : String(e)} (this is a bug in MetaFuse; please report it)`;

@@ -4,7 +4,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { compileCatalog, writeFailure } from '../catalog/compile.js';
+import { CatalogWriteError, compileCatalog } from '../catalog/compile.js';
 import { flattenFields } from '../catalog/observations.js';
 import { diffModels, type DiffResult } from '../diff/compute.js';
 import { diffSide, renderMarkdown, verdict, type DiffSides } from '../diff/render.js';
@@ -103,8 +103,7 @@ async function buildStep(s: Settings, env: ActionEnv, specs: SpecResult): Promis
     if (statSync(target, { throwIfNoEntry: false })?.isDirectory()) throw new CheckFailure(`input catalog "${s.catalog}" is a directory; name the catalog file, e.g. ${path.join(s.catalog, 'catalog.db')}`);
     mkdirSync(path.dirname(target), { recursive: true });
     const built = await compileCatalog(specs.model, target, { version: 0, ...provenance(specs.root) }).catch((e: unknown) => {
-      const why = writeFailure(e);
-      throw why === undefined ? e : new CheckFailure(`cannot write the catalog "${s.catalog}": ${why}`);
+      throw e instanceof CatalogWriteError ? new CheckFailure(`cannot write the catalog "${s.catalog}": ${e.reason}`) : e;
     });
     env.setOutput(Outputs.catalogPath, built.path);
     env.setOutput(Outputs.datasets, String(built.datasets));

@@ -56,13 +56,28 @@ export async function compileCatalog(model: Model, outPath: string, info: BuildI
     }
     await writer.finish();
     return counts;
+  }).catch((e: unknown) => {
+    const why = writeFailure(e);
+    throw why === undefined ? e : new CatalogWriteError(outPath, why);
   });
   return { path: target, ...counts, bytes: statSync(target).size };
 }
 
+/** The catalog file could not be written for a reason of the place or the disk (see writeFailure), not a bug. */
+export class CatalogWriteError extends Error {
+  constructor(
+    /** The path as given to compileCatalog. */
+    readonly file: string,
+    /** The driver's or the system's words. */
+    readonly reason: string,
+  ) {
+    super(`cannot write the catalog "${file}": ${reason}`);
+  }
+}
+
 /**
- * Why the catalog file could not be written, when the cause is the place or the
- * disk (permissions, a missing or read-only folder, no space) rather than a bug:
+ * Why the catalog file could not be written (compileCatalog then throws a
+ * CatalogWriteError), when the cause is the place or the disk (permissions, a missing or read-only folder, no space) rather than a bug:
  * the driver's or the system's own words.
  */
 export function writeFailure(e: unknown): string | undefined {

@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { compileCatalog, type BuildInfo } from '../catalog/compile.js';
+import { CatalogWriteError, compileCatalog, writeFailure, type BuildInfo } from '../catalog/compile.js';
 import type { ObservationRow } from '../catalog/observations.js';
 import { CatalogError, openCatalog } from '../catalog/open.js';
 import { readModel, readObservations } from '../catalog/read-model.js';
@@ -97,10 +97,10 @@ export async function readRemote(target: StoreTarget, policy: RetryPolicy = retr
     return r;
   }, policy);
   if (got.status !== 'ok') return { info: null, model: null, observations: [], version: 0, sourceCommit: null, commitTime: null, builtAt: null };
-  const dir = mkdtempSync(path.join(tmpdir(), `metafuse-remote-${ownedTag()}-`));
+  const dir = workFolder('remote');
   try {
     const file = path.join(dir, 'remote.db');
-    writeFileSync(file, got.body);
+    onTheDisk(file, () => writeFileSync(file, got.body));
     let cat;
     try {
       cat = openCatalog(file);
@@ -154,7 +154,7 @@ export async function conditionalUpdate(
   let failure: AmbiguousStoreError | undefined;
   // Work folders name their process; those of killed writers are removed here.
   for (const prefix of ['metafuse-write-', 'metafuse-remote-']) removeDeadTempDirs(tmpdir(), prefix);
-  const work = mkdtempSync(path.join(tmpdir(), `metafuse-write-${ownedTag()}-`));
+  const work = workFolder('write');
   try {
     for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
       const remote = await readRemote(target, policy);
@@ -206,4 +206,23 @@ export async function conditionalUpdate(
   // The last attempt failed with an error (5xx, reset, timeout), not a conflict: say so (exit 1, not 4).
   if (failure) throw gaveUp(failure, policy.maxAttempts);
   throw new ConflictError(`${target.url} kept changing: the write still conflicted after ${policy.maxAttempts} attempts (METAFUSE_MAX_ATTEMPTS raises the limit)`);
+}
+
+/**
+ * A private folder for the catalogs a publish reads and builds, under the system's
+ * temporary folder (TMPDIR); that it cannot be made is the place's fault, not a bug.
+ */
+function workFolder(kind: 'remote' | 'write'): string {
+  const prefix = path.join(tmpdir(), `metafuse-${kind}-${ownedTag()}-`);
+  return onTheDisk(prefix, () => mkdtempSync(prefix));
+}
+
+/** Runs `fn`, which writes `file`; a failure of the place or the disk becomes a CatalogWriteError. */
+function onTheDisk<T>(file: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    const why = writeFailure(e);
+    throw why === undefined ? e : new CatalogWriteError(file, why);
+  }
 }

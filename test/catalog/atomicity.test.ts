@@ -104,6 +104,24 @@ describe('a failed build leaves the existing catalog untouched', () => {
     }
   });
 
+  it('a publish that cannot make or fill its work folder (TMPDIR) is a clear error (exit 1), and the store is not touched', () => {
+    ensureCompiledCli();
+    const store = path.join(dir, 'store');
+    const to = `file://${store}/catalog.db`;
+    const specs = path.join(dir, 'good');
+    // No folder can be made in /proc/sys.
+    const noFolder = spawnSync(process.execPath, [BIN, 'publish', '--specs', specs, '--to', to], { encoding: 'utf8', env: { ...process.env, TMPDIR: '/proc/sys' } });
+    // A file size limit of 64 KiB (the signal ignored, so that writes fail with EFBIG instead): the catalog cannot be written.
+    const noRoom = spawnSync('bash', ['-c', 'trap "" XFSZ; ulimit -f 64; exec "$0" "$@"', process.execPath, BIN, 'publish', '--specs', specs, '--to', to], { encoding: 'utf8' });
+    expect(noFolder.stderr).toContain('metafuse publish: cannot write a catalog in the temporary folder /proc/sys: no such file (TMPDIR chooses another folder)');
+    expect(noRoom.stderr).toMatch(/metafuse publish: cannot write a catalog in the temporary folder \S+metafuse-write-\S+: disk I\/O error \(TMPDIR chooses another folder\)/);
+    for (const r of [noFolder, noRoom]) {
+      expect(r.status).toBe(1);
+      expect(r.stderr).not.toContain('internal error');
+    }
+    expect(existsSync(path.join(store, 'catalog.db'))).toBe(false);
+  });
+
   it('writeFailure tells the place or the disk from a bug, for both drivers and the file system', () => {
     const sqlite = (code: string, message: string) => Object.assign(new Error(message), { code });
     expect(writeFailure(sqlite('SQLITE_FULL', 'database or disk is full'))).toBe('database or disk is full');

@@ -1,6 +1,6 @@
 import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { compileCatalog, writeFailure } from '../../catalog/compile.js';
+import { CatalogWriteError, compileCatalog } from '../../catalog/compile.js';
 import { provenance } from '../../git/git.js';
 import { openDiskCache } from '../../spec/disk-cache.js';
 import { loadSpecs } from '../../spec/index.js';
@@ -40,8 +40,7 @@ HEAD, so the same specs give the same bytes.`,
     if (statSync(target, { throwIfNoEntry: false })?.isDirectory()) throw new CommandError(`--out "${out}" is a directory; name the catalog file, e.g. ${path.join(out, DEFAULT_CATALOG)}`);
     mkdirSync(path.dirname(target), { recursive: true });
     const built = await compileCatalog(result.model, target, { version: 0, ...provenance(result.root) }).catch((e: unknown) => {
-      const why = writeFailure(e);
-      throw why === undefined ? e : new CommandError(`cannot write the catalog "${out}": ${why}`);
+      throw e instanceof CatalogWriteError ? new CommandError(`cannot write the catalog "${out}": ${e.reason}`) : e;
     });
     const ms = Math.round(performance.now() - started);
     const shown = path.relative(process.cwd(), built.path) || built.path;
