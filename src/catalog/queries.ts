@@ -386,26 +386,29 @@ export function lineage(cat: Catalog, ref: string, direction: Direction = 'both'
   const NONE = 0x7fffffff;
   const distance = new Int32Array(size).fill(NONE);
   distance[root.id] = 0;
-  const reached = [root.id];
+  let reached = 1;
+  // One queue for both walks, levels one after the other: typed arrays, no array per level.
+  const queue = new Int32Array(size);
   const walk = (adj: LineageIndex['down'], sign: 1 | -1) => {
     const seen = new Uint8Array(size);
     seen[root.id] = 1;
-    let frontier = [root.id];
-    for (let d = 1; d <= maxDepth && frontier.length > 0; d++) {
-      const following: number[] = [];
-      for (const id of frontier) {
-        for (let k = adj.start[id]!; k < adj.start[id + 1]!; k++) {
+    queue[0] = root.id;
+    let head = 0;
+    let tail = 1;
+    for (let d = 1; d <= maxDepth && head < tail; d++) {
+      for (const end = tail; head < end; head++) {
+        const id = queue[head]!;
+        for (let k = adj.start[id]!, last = adj.start[id + 1]!; k < last; k++) {
           const next = adj.to[k]!;
           if (seen[next]) continue;
           seen[next] = 1;
-          following.push(next);
+          queue[tail++] = next;
           if (distance[next] === NONE) {
             distance[next] = sign * d;
-            reached.push(next);
+            reached++;
           }
         }
       }
-      frontier = following;
     }
   };
   if (direction !== 'down') walk(up, -1);
@@ -413,7 +416,14 @@ export function lineage(cat: Catalog, ref: string, direction: Direction = 'both'
   // The reached datasets in name order: a pass over all ranks when the closure is a
   // large part of the graph (sorting 8,000 keys cost more than reading 10,000 ranks),
   // a sort of their ranks when it is small.
-  const byName = reached.length * 16 > size ? byRank.filter((id) => distance[id] !== NONE) : Int32Array.from(reached, (id) => rank[id]!).sort().map((r) => byRank[r]!);
+  const byName = new Int32Array(reached);
+  if (reached * 16 > size) {
+    for (let r = 0, j = 0; r < size; r++) if (distance[byRank[r]!] !== NONE) byName[j++] = byRank[r]!;
+  } else {
+    for (let id = 0, j = 0; id < size; id++) if (distance[id] !== NONE) byName[j++] = rank[id]!;
+    byName.sort();
+    for (let j = 0; j < reached; j++) byName[j] = byRank[byName[j]!]!;
+  }
   // Nodes by (depth, name): counted per depth, then placed in name order within each depth.
   const depths = 2 * MAX_LINEAGE_DEPTH + 1;
   const at = new Int32Array(depths + 1);
@@ -421,16 +431,21 @@ export function lineage(cat: Catalog, ref: string, direction: Direction = 'both'
   for (let d = 0; d < depths; d++) at[d + 1]! += at[d]!;
   const nodes: LineageGraph['nodes'] = new Array(byName.length);
   for (const id of byName) nodes[at[distance[id]! + MAX_LINEAGE_DEPTH]!++] = { name: names[id]!, depth: distance[id]! };
-  // Sources in name order, each with its targets already in name order: edges sorted by (from, to) without sorting them.
-  const edges: LineageGraph['edges'] = [];
+  // Sources in name order, each with its targets already in name order: edges sorted by
+  // (from, to) without sorting them, into an array sized for every edge of the sources.
+  let most = 0;
+  for (const id of byName) most += down.start[id + 1]! - down.start[id]!;
+  const edges: LineageGraph['edges'] = new Array<Edge>(most);
+  let count = 0;
   for (const id of byName) {
-    for (let k = down.start[id]!; k < down.start[id + 1]!; k++) {
-      if (distance[down.to[k]!] !== NONE) edges.push(edgeOf[k]!);
+    for (let k = down.start[id]!, last = down.start[id + 1]!; k < last; k++) {
+      if (distance[down.to[k]!] !== NONE) edges[count++] = edgeOf[k]!;
     }
   }
+  edges.length = count;
   const graph: LineageGraph = { root: root.display_name, nodes, edges };
   if (columns) {
-    const idList = reached.join(',');
+    const idList = byName.join(',');
     const edgeKeys = new Set(edges.map((e) => `${e.from}\u0000${e.to}`));
     graph.columns = db
       .prepare(
