@@ -42201,8 +42201,7 @@ async function compileCatalog(model, outPath, info) {
         await writer.finish();
         return counts;
     }).catch((e) => {
-        const why = writeFailure(e);
-        throw why === undefined ? e : new CatalogWriteError(outPath, why);
+        throw writeError(outPath, e);
     });
     return { path: target, ...counts, bytes: (0,external_node_fs_.statSync)(target).size };
 }
@@ -42220,9 +42219,14 @@ class CatalogWriteError extends Error {
         this.reason = reason;
     }
 }
+/** `e`, a failure writing `file`, as a CatalogWriteError when writeFailure knows it; else as it is (a bug). */
+function writeError(file, e) {
+    const why = writeFailure(e);
+    return why === undefined ? e : new CatalogWriteError(file, why);
+}
 /**
- * Why the catalog file could not be written (compileCatalog then throws a
- * CatalogWriteError), when the cause is the place or the disk (permissions, a missing or read-only folder, no space) rather than a bug:
+ * Why the catalog file could not be written, when the cause is the place or the
+ * disk (permissions, a missing or read-only folder, no space) rather than a bug:
  * the driver's or the system's own words.
  */
 function writeFailure(e) {
@@ -47438,8 +47442,7 @@ function onTheDisk(file, fn) {
         return fn();
     }
     catch (e) {
-        const why = writeFailure(e);
-        throw why === undefined ? e : new CatalogWriteError(file, why);
+        throw writeError(file, e);
     }
 }
 

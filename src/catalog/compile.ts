@@ -57,8 +57,7 @@ export async function compileCatalog(model: Model, outPath: string, info: BuildI
     await writer.finish();
     return counts;
   }).catch((e: unknown) => {
-    const why = writeFailure(e);
-    throw why === undefined ? e : new CatalogWriteError(outPath, why);
+    throw writeError(outPath, e);
   });
   return { path: target, ...counts, bytes: statSync(target).size };
 }
@@ -75,9 +74,15 @@ export class CatalogWriteError extends Error {
   }
 }
 
+/** `e`, a failure writing `file`, as a CatalogWriteError when writeFailure knows it; else as it is (a bug). */
+export function writeError(file: string, e: unknown): unknown {
+  const why = writeFailure(e);
+  return why === undefined ? e : new CatalogWriteError(file, why);
+}
+
 /**
- * Why the catalog file could not be written (compileCatalog then throws a
- * CatalogWriteError), when the cause is the place or the disk (permissions, a missing or read-only folder, no space) rather than a bug:
+ * Why the catalog file could not be written, when the cause is the place or the
+ * disk (permissions, a missing or read-only folder, no space) rather than a bug:
  * the driver's or the system's own words.
  */
 export function writeFailure(e: unknown): string | undefined {

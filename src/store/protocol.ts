@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CatalogWriteError, compileCatalog, writeFailure, type BuildInfo } from '../catalog/compile.js';
+import { compileCatalog, writeError, type BuildInfo } from '../catalog/compile.js';
 import type { ObservationRow } from '../catalog/observations.js';
 import { CatalogError, openCatalog } from '../catalog/open.js';
 import { readModel, readObservations } from '../catalog/read-model.js';
@@ -222,7 +222,6 @@ function onTheDisk<T>(file: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    const why = writeFailure(e);
-    throw why === undefined ? e : new CatalogWriteError(file, why);
+    throw writeError(file, e);
   }
 }
