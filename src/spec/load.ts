@@ -107,7 +107,11 @@ async function readSpecFiles(jobs: ParseJob[], bag: DiagnosticBag, cache?: Parse
     }
     // Files of a git tree are never read from disk (that is the working tree).
     if (known && job.bytes === undefined) return void record(job, { ok: false, code: 'file-unreadable', message: 'its content was not read from git' });
-    if (!cache) return void todo.push(i);
+    if (!cache) {
+      // A file on disk keeps its key, not its text, until a position needs it (reread).
+      if (job.bytes === undefined) job.withoutText = true;
+      return void todo.push(i);
+    }
     // Nothing cached yet (the first side of a diff, a first incremental run): every
     // file is parsed, and the parsers hash what they read, on their threads.
     if (cache.size === 0) {
@@ -141,7 +145,7 @@ async function readSpecFiles(jobs: ParseJob[], bag: DiagnosticBag, cache?: Parse
   return loaded.filter((f): f is LoadedFile => f !== undefined);
 
   function record(job: ParseJob, o: ParseOutcome): LoadedFile | undefined {
-    if (o.ok) return { file: new SpecFile(job.abs, job.display, o.text), docs: o.docs };
+    if (o.ok) return { file: new SpecFile(job.abs, job.display, o.text ?? reread(job.abs, job.display, o.key!)), docs: o.docs };
     if (o.doc !== undefined && o.text !== undefined) {
       bag.error({ file: new SpecFile(job.abs, job.display, o.text), doc: o.doc, path: [] }, o.code, o.message);
     } else {
@@ -149,6 +153,19 @@ async function readSpecFiles(jobs: ParseJob[], bag: DiagnosticBag, cache?: Parse
     }
     return undefined;
   }
+}
+
+/**
+ * The text of a spec file parsed without keeping it, read again when first needed
+ * (for a diagnostic's position, or the spelling of a number): '' when the file is
+ * no longer what was parsed (edited meanwhile), so that positions in it fall back
+ * to its first line rather than point at the wrong one.
+ */
+function reread(abs: string, display: string, key: string): () => string {
+  return () => {
+    const bytes = readBytes({ abs, display });
+    return bytes instanceof Uint8Array && contentKey(bytes) === key ? decodeText(bytes) : '';
+  };
 }
 
 function ignoreError(): void {}

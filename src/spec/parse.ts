@@ -24,6 +24,11 @@ export interface ParseJob {
   bytes?: Uint8Array;
   /** Also return the file's contentKey (the parse cache's key), computed where the file is read. */
   hash?: boolean;
+  /**
+   * Return the contentKey instead of the text of a file read without error: the
+   * caller reads the text again if it ever needs it, and checks it by the key.
+   */
+  withoutText?: boolean;
 }
 
 /**
@@ -31,7 +36,7 @@ export interface ParseJob {
  * is (a line and column, or a whole document of the text).
  */
 export type ParseOutcome =
-  | { ok: true; text: string; docs: unknown[]; key?: string }
+  | { ok: true; text?: string; docs: unknown[]; key?: string }
   | { ok: false; code: string; message: string; line?: number; column?: number; doc?: number; text?: string };
 
 export function readBytes(job: ParseJob): Uint8Array | ParseOutcome {
@@ -89,7 +94,8 @@ export function parseJob(job: ParseJob): ParseOutcome {
   const bytes = readBytes(job);
   if (!(bytes instanceof Uint8Array)) return bytes;
   const outcome = parseSpecBytes(bytes, job.display);
-  if (job.hash && outcome.ok) outcome.key = contentKey(bytes);
+  if ((job.hash || job.withoutText) && outcome.ok) outcome.key = contentKey(bytes);
+  if (job.withoutText && outcome.ok) delete outcome.text;
   return outcome;
 }
 

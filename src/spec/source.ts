@@ -26,14 +26,27 @@ export class SpecFile {
   private trees: Array<YamlNode | null> | undefined;
   /** Offsets of each document's start in the text (from the YAML tree), for pointers into empty documents. */
   private docStarts: number[] | undefined;
+  private source: string | (() => string);
 
   constructor(
     /** Absolute path. */
     readonly path: string,
     /** Path shown to users: relative to the current directory, with forward slashes. */
     readonly display: string,
-    readonly text: string,
-  ) {}
+    /**
+     * The text, or a function that gives it when first needed: only a diagnostic's
+     * position or a number's spelling needs it, and a build of 50,000 files without
+     * diagnostics kept ~70 MB of texts for nothing (see load.ts).
+     */
+    text: string | (() => string),
+  ) {
+    this.source = text;
+  }
+
+  get text(): string {
+    if (typeof this.source === 'function') this.source = this.source();
+    return this.source;
+  }
 
   /** 1-based line and column of a character offset. */
   positionAt(offset: number): Position {

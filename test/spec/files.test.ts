@@ -1,6 +1,10 @@
 // File-level rules: finding spec files, reading them safely, YAML syntax and limits.
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LIMITS } from '../../src/spec/load.js';
+import { DiagnosticBag } from '../../src/spec/diagnostics.js';
+import { LIMITS, loadSpecFiles } from '../../src/spec/load.js';
+import { loadPositionSupport } from '../../src/spec/source.js';
 import { cleanupSpecTrees, loadTree, shown, specTree, where, yaml } from '../helpers/fixtures.js';
 import { loadSpecs } from '../../src/spec/index.js';
 
@@ -280,5 +284,29 @@ describe('yaml-limit', () => {
     const { result, at } = await loadTree({ 'a.yaml': `${VALID_TERM}---\n${bomb.join('\n')}\n` });
     // VALID_TERM has 5 lines, then "---" on line 6: the bomb document starts on line 7.
     expect(where(result.diagnostics)).toEqual([{ file: at('a.yaml'), line: 7, column: 1, severity: 'error', code: 'yaml-limit' }]);
+  });
+});
+
+describe('spec file texts', () => {
+  it('are not kept for files read from disk: read again when a position needs one, and checked against what was parsed', async () => {
+    const dir = specTree({ 'a.yaml': `${VALID_DATASET}`, 'b.yaml': `${VALID_DATASET.replace('orders', 'payments')}` });
+    const bag = new DiagnosticBag();
+    // Parse threads only above 400 files: this is the main thread's path; test/spec/parse-threads.test.ts runs the workers'.
+    const { files } = await loadSpecFiles(dir, bag);
+    const [a, b] = files.map((f) => f.file);
+    // Not read yet: a function stands for the text (the memory this saves is the point).
+    expect(typeof (a as unknown as { source: unknown }).source).toBe('function');
+    await loadPositionSupport();
+    expect(a!.text).toBe(readFileSync(path.join(dir, 'a.yaml'), 'utf8'));
+    expect(a!.locate(0, ['name'], 'value')).toEqual({ file: shown(dir, 'a.yaml'), line: 3, column: 7 });
+    // b.yaml is edited after it was parsed: its positions would belong to another text, so they fall back to its start.
+    writeFileSync(path.join(dir, 'b.yaml'), `# edited\n${VALID_DATASET}`);
+    expect(b!.locate(0, ['name'], 'value')).toEqual({ file: shown(dir, 'b.yaml'), line: 1, column: 1 });
+  });
+
+  it('give a number property its spelling when the text is read again', async () => {
+    const { result } = await loadTree({ 'a.yaml': `${VALID_DATASET}properties:\n  version: 1.10\n  enabled: true\n` });
+    expect(result.diagnostics).toEqual([]);
+    expect(result.model.datasets[0]!.properties).toEqual({ enabled: 'true', version: '1.10' });
   });
 });
