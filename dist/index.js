@@ -41353,8 +41353,10 @@ function parseJob(job) {
     if (!(bytes instanceof Uint8Array))
         return bytes;
     const outcome = parseSpecBytes(bytes, job.display);
-    if (job.hash && outcome.ok)
+    if ((job.hash || job.withoutText) && outcome.ok)
         outcome.key = contentKey(bytes);
+    if (job.withoutText && outcome.ok)
+        delete outcome.text;
     return outcome;
 }
 /**
@@ -43487,19 +43489,30 @@ function yamlApi() {
 class SpecFile {
     path;
     display;
-    text;
     lineStarts;
     trees;
     /** Offsets of each document's start in the text (from the YAML tree), for pointers into empty documents. */
     docStarts;
+    source;
     constructor(
     /** Absolute path. */
     path, 
     /** Path shown to users: relative to the current directory, with forward slashes. */
-    display, text) {
+    display, 
+    /**
+     * The text, or a function that gives it when first needed: only a diagnostic's
+     * position or a number's spelling needs it, and a build of 50,000 files without
+     * diagnostics kept ~70 MB of texts for nothing (see load.ts).
+     */
+    text) {
         this.path = path;
         this.display = display;
-        this.text = text;
+        this.source = text;
+    }
+    get text() {
+        if (typeof this.source === 'function')
+            this.source = this.source();
+        return this.source;
     }
     /** 1-based line and column of a character offset. */
     positionAt(offset) {
@@ -43678,8 +43691,12 @@ async function readSpecFiles(jobs, bag, cache, known) {
         // Files of a git tree are never read from disk (that is the working tree).
         if (known && job.bytes === undefined)
             return void record(job, { ok: false, code: 'file-unreadable', message: 'its content was not read from git' });
-        if (!cache)
+        if (!cache) {
+            // A file on disk keeps its key, not its text, until a position needs it (reread).
+            if (job.bytes === undefined)
+                job.withoutText = true;
             return void todo.push(i);
+        }
         // Nothing cached yet (the first side of a diff, a first incremental run): every
         // file is parsed, and the parsers hash what they read, on their threads.
         if (cache.size === 0) {
@@ -43716,7 +43733,7 @@ async function readSpecFiles(jobs, bag, cache, known) {
     return loaded.filter((f) => f !== undefined);
     function record(job, o) {
         if (o.ok)
-            return { file: new SpecFile(job.abs, job.display, o.text), docs: o.docs };
+            return { file: new SpecFile(job.abs, job.display, o.text ?? reread(job.abs, job.display, o.key)), docs: o.docs };
         if (o.doc !== undefined && o.text !== undefined) {
             bag.error({ file: new SpecFile(job.abs, job.display, o.text), doc: o.doc, path: [] }, o.code, o.message);
         }
@@ -43725,6 +43742,18 @@ async function readSpecFiles(jobs, bag, cache, known) {
         }
         return undefined;
     }
+}
+/**
+ * The text of a spec file parsed without keeping it, read again when first needed
+ * (for a diagnostic's position, or the spelling of a number): '' when the file is
+ * no longer what was parsed (edited meanwhile), so that positions in it fall back
+ * to its first line rather than point at the wrong one.
+ */
+function reread(abs, display, key) {
+    return () => {
+        const bytes = readBytes({ abs, display });
+        return bytes instanceof Uint8Array && contentKey(bytes) === key ? decodeText(bytes) : '';
+    };
 }
 function ignoreError() { }
 /** Files per chunk claimed by a thread. */
