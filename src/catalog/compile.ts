@@ -7,7 +7,7 @@ import type { WriteDatabase } from '../db/index.js';
 import { openWriter } from '../db/writer.js';
 import { replaceAtomicallyAsync } from '../files/durable.js';
 import { digestAhead } from '../spec/digest.js';
-import { datasetKey, fieldPosition, parseDatasetRef, type Dataset, type Model } from '../spec/model.js';
+import { bySpelling, datasetKey, fieldPosition, parseDatasetRef, type Dataset, type Model } from '../spec/model.js';
 import { errnoText } from '../spec/parse.js';
 import { parseType, sqlType } from '../spec/types.js';
 import { computeDrift, type ObservationRow, type ObservedField } from './observations.js';
@@ -126,13 +126,8 @@ export function writeCatalog(db: WriteDatabase, model: Model, info: BuildInfo): 
       return position === undefined ? undefined : row.fieldBase + position + 1;
     };
     const byKey = new Map<string, Row>(model.datasets.map((d, i) => [datasetKey(d), rows[i]!]));
-    const bySpelling = new Map<string, Map<string, Row>>();
-    model.datasets.forEach((d, i) => {
-      let inTenant = bySpelling.get(d.tenant);
-      if (!inTenant) bySpelling.set(d.tenant, (inTenant = new Map()));
-      inTenant.set(d.name, rows[i]!);
-    });
-    const target = (ref: { tenant: string; name: string }): Row | undefined => bySpelling.get(ref.tenant)?.get(ref.name) ?? byKey.get(datasetKey(ref));
+    const spelled = bySpelling(model.datasets, (i) => rows[i]!);
+    const target = (ref: { tenant: string; name: string }): Row | undefined => spelled(ref) ?? byKey.get(datasetKey(ref));
     const nameCount = new Map<string, number>();
     for (const d of model.datasets) nameCount.set(d.name.toLowerCase(), (nameCount.get(d.name.toLowerCase()) ?? 0) + 1);
     const defaultTenant = model.config.defaultTenant;

@@ -10,6 +10,7 @@ import { buildFields, unique, type BuiltFields } from './fields.js';
 import { contentKey } from './parse.js';
 import { isInside, LIMITS, type LoadOptions } from './load.js';
 import {
+  bySpelling,
   compareColumnRefs,
   datasetKey,
   DEFAULT_CONFIG,
@@ -574,18 +575,12 @@ async function readSchemaFile(abs: string, realRoot: string, keyOf?: SchemaKeyOf
 }
 
 function reportLineageCycles(datasets: Map<string, DatasetEntry>, bag: DiagnosticBag, ptr: Ptr, defaultTenant: string): void {
-  // Nodes in key order; an upstream list names its targets as they are spelled, so
-  // they are found by tenant and name without building a key string per edge.
+  // Nodes in key order; an upstream list names its targets as they are spelled.
   const entries = [...datasets].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, e]) => e);
-  const bySpelling = new Map<string, Map<string, number>>();
-  entries.forEach((e, i) => {
-    let inTenant = bySpelling.get(e.dataset.tenant);
-    if (!inTenant) bySpelling.set(e.dataset.tenant, (inTenant = new Map()));
-    inTenant.set(e.dataset.name, i);
-  });
+  const indexOf = bySpelling(entries.map((e) => e.dataset), (i) => i);
   const graph = adjacency(entries.length, (i, edge) => {
     for (const u of entries[i]!.dataset.upstream) {
-      const j = bySpelling.get(u.tenant)?.get(u.name);
+      const j = indexOf(u);
       if (j !== undefined) edge(j);
     }
   });

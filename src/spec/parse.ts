@@ -43,16 +43,12 @@ export function readBytes(job: ParseJob): Uint8Array | ParseOutcome {
   if (job.bytes) {
     return job.bytes.length > LIMITS.yamlFileBytes ? tooLarge(job.bytes.length) : job.bytes;
   }
-  let fd: number;
+  let fd: number | undefined;
   try {
     // Non-blocking, so that a link to a pipe cannot block the open; fstat (which follows
     // links, as the open did) then refuses anything but a regular file, and a large file
     // before it is read. One stat fewer per file than statSync + readFileSync.
     fd = openSync(job.abs, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (e) {
-    return { ok: false, code: 'file-unreadable', message: `cannot read file: ${errnoText(e)}` };
-  }
-  try {
     const st = fstatSync(fd);
     // A link to a pipe, socket or device would block the read (or never end).
     if (!st.isFile()) return { ok: false, code: 'file-unreadable', message: 'not a regular file (a link to a pipe, socket or device?)' };
@@ -61,7 +57,7 @@ export function readBytes(job: ParseJob): Uint8Array | ParseOutcome {
   } catch (e) {
     return { ok: false, code: 'file-unreadable', message: `cannot read file: ${errnoText(e)}` };
   } finally {
-    closeSync(fd);
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
