@@ -38162,6 +38162,21 @@ const DEFAULT_CONFIG = {
 function datasetKey(id) {
     return `${id.tenant}/${id.name.toLowerCase()}`;
 }
+/**
+ * A lookup by a dataset's exact tenant and name, as a model's references spell
+ * their targets: two map lookups, no key string per reference (there are ~90,000
+ * at 10k datasets). `valueOf(i)` is the value for `ids[i]`.
+ */
+function bySpelling(ids, valueOf) {
+    const tenants = new Map();
+    ids.forEach((id, i) => {
+        let inTenant = tenants.get(id.tenant);
+        if (!inTenant)
+            tenants.set(id.tenant, (inTenant = new Map()));
+        inTenant.set(id.name, valueOf(i));
+    });
+    return (id) => tenants.get(id.tenant)?.get(id.name);
+}
 /** Parses "name" or "tenant/name". */
 function parseDatasetRef(ref, defaultTenant) {
     const slash = ref.indexOf('/');
@@ -41302,11 +41317,6 @@ function readBytes(job) {
         // links, as the open did) then refuses anything but a regular file, and a large file
         // before it is read. One stat fewer per file than statSync + readFileSync.
         fd = (0,external_node_fs_.openSync)(job.abs, external_node_fs_.constants.O_RDONLY | external_node_fs_.constants.O_NONBLOCK);
-    }
-    catch (e) {
-        return { ok: false, code: 'file-unreadable', message: `cannot read file: ${errnoText(e)}` };
-    }
-    try {
         const st = (0,external_node_fs_.fstatSync)(fd);
         // A link to a pipe, socket or device would block the read (or never end).
         if (!st.isFile())
@@ -41319,7 +41329,8 @@ function readBytes(job) {
         return { ok: false, code: 'file-unreadable', message: `cannot read file: ${errnoText(e)}` };
     }
     finally {
-        (0,external_node_fs_.closeSync)(fd);
+        if (fd !== undefined)
+            (0,external_node_fs_.closeSync)(fd);
     }
 }
 /** The file's first `size` bytes (what stat gave), or fewer if it shrank meanwhile; as readFileSync reads a regular file. */
@@ -42261,14 +42272,8 @@ function writeCatalog(db, model, info) {
             return position === undefined ? undefined : row.fieldBase + position + 1;
         };
         const byKey = new Map(model.datasets.map((d, i) => [datasetKey(d), rows[i]]));
-        const bySpelling = new Map();
-        model.datasets.forEach((d, i) => {
-            let inTenant = bySpelling.get(d.tenant);
-            if (!inTenant)
-                bySpelling.set(d.tenant, (inTenant = new Map()));
-            inTenant.set(d.name, rows[i]);
-        });
-        const target = (ref) => bySpelling.get(ref.tenant)?.get(ref.name) ?? byKey.get(datasetKey(ref));
+        const spelled = bySpelling(model.datasets, (i) => rows[i]);
+        const target = (ref) => spelled(ref) ?? byKey.get(datasetKey(ref));
         const nameCount = new Map();
         for (const d of model.datasets)
             nameCount.set(d.name.toLowerCase(), (nameCount.get(d.name.toLowerCase()) ?? 0) + 1);
@@ -44431,19 +44436,12 @@ async function readSchemaFile(abs, realRoot, keyOf) {
     }
 }
 function reportLineageCycles(datasets, bag, ptr, defaultTenant) {
-    // Nodes in key order; an upstream list names its targets as they are spelled, so
-    // they are found by tenant and name without building a key string per edge.
+    // Nodes in key order; an upstream list names its targets as they are spelled.
     const entries = [...datasets].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, e]) => e);
-    const bySpelling = new Map();
-    entries.forEach((e, i) => {
-        let inTenant = bySpelling.get(e.dataset.tenant);
-        if (!inTenant)
-            bySpelling.set(e.dataset.tenant, (inTenant = new Map()));
-        inTenant.set(e.dataset.name, i);
-    });
+    const indexOf = bySpelling(entries.map((e) => e.dataset), (i) => i);
     const graph = adjacency(entries.length, (i, edge) => {
         for (const u of entries[i].dataset.upstream) {
-            const j = bySpelling.get(u.tenant)?.get(u.name);
+            const j = indexOf(u);
             if (j !== undefined)
                 edge(j);
         }
