@@ -18,7 +18,8 @@ const HEADER_SCHEMA = 1;
 const HEADER_DICTIONARY_BATCH = 2;
 const HEADER_RECORD_BATCH = 3;
 const TYPE_UNION = 14;
-const utf8 = new TextDecoder();
+// ignoreBOM: a string that starts with U+FEFF keeps it (the default decoder drops it).
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** A flatbuffer whose every read is checked against its bounds (also used by arrow-decoder.ts). */
 export class Flat {

@@ -274,6 +274,13 @@ describe('reading rules', () => {
     expect(unnamed.fields).toEqual([{ name: '', type: { kind: 'simple', name: 'int32' }, nullable: false }]);
   });
 
+  it('keeps a leading U+FEFF in names and metadata (a decoder drops it by default)', async () => {
+    const s = new A.Schema([new A.Field('\ufeffid', new A.Int32(), true, new Map([['description', '\ufeffthe id']]))], new Map([['\ufeffk', '\ufeffv']]));
+    const expected = convertArrowSchema(s);
+    expect(expected.fields[0]!.name).toBe('\ufeffid');
+    for (const format of ['file', 'stream'] as const) expect(await readArrowSchema(ipcBytes(s, format))).toEqual(expected);
+  });
+
   it('rejects parameters no Arrow writer produces instead of passing them on', async () => {
     const bytes = ipcBytes(schema([field('n', new A.Int32())]), 'stream');
     const { fb, field: f, start } = streamField(bytes, 0);
