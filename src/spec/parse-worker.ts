@@ -10,6 +10,6 @@ for (;;) {
   const c = Atomics.add(next, 0, 1);
   const start = c * chunk;
   if (start >= jobs.length) break;
-  parentPort!.postMessage({ chunk: c, outcomes: jobs.slice(start, start + chunk).map(parseJob) });
+  parentPort!.postMessage({ chunk: c, outcomes: jobs.slice(start, start + chunk).map((job) => parseJob(job)) });
 }
 parentPort!.postMessage({ done: true });

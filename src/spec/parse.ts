@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import jsYaml from 'js-yaml';
+import { parseSimpleYaml } from './fast-yaml.js';
 
 export const LIMITS = {
   /** Largest YAML file read. */
@@ -85,11 +86,15 @@ export function errnoText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** Reads (unless the bytes are given) and parses one file. */
-export function parseJob(job: ParseJob): ParseOutcome {
+/**
+ * Reads (unless the bytes are given) and parses one file. `own`: the documents
+ * stay on this thread (a worker's are copied when sent), so when the text is not
+ * kept they must not refer to it.
+ */
+export function parseJob(job: ParseJob, own = false): ParseOutcome {
   const bytes = readBytes(job);
   if (!(bytes instanceof Uint8Array)) return bytes;
-  const outcome = parseSpecBytes(bytes, job.display);
+  const outcome = parseSpecBytes(bytes, job.display, own && job.withoutText === true);
   if ((job.hash || job.withoutText) && outcome.ok) outcome.key = contentKey(bytes);
   if (job.withoutText && outcome.ok) delete outcome.text;
   return outcome;
@@ -110,7 +115,11 @@ export function decodeText(bytes: Uint8Array): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-export function parseSpecBytes(bytes: Uint8Array, display: string): ParseOutcome {
+/**
+ * The documents of a spec file's bytes, or what is wrong with them. `detach`:
+ * the documents must not refer to the text (slices of it would keep it alive).
+ */
+export function parseSpecBytes(bytes: Uint8Array, display: string, detach = false): ParseOutcome {
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
     return { ok: false, code: 'file-encoding', message: 'file is UTF-16 text; save it as UTF-8' };
   }
@@ -123,9 +132,29 @@ export function parseSpecBytes(bytes: Uint8Array, display: string): ParseOutcome
     return { ok: false, code: 'file-encoding', message: 'file is not valid UTF-8 text; save it as UTF-8', ...bytePosition(bytes, bad) };
   }
   const text = decodeText(bytes);
-  let docs: unknown[];
+  // Plain block-style YAML (nearly every spec file) is read by our own reader, ~5x
+  // faster; anything else, and every error, by js-yaml.
+  const simple = parseSimpleYaml(text, detach, bytes);
+  const docs = simple ?? readWithJsYaml(text, display);
+  if (!Array.isArray(docs)) return docs;
+  // Every value takes at least a character of the text unless an alias repeats one:
+  // a text shorter than the limit and without "*" cannot exceed it.
+  const mayExceed = text.length >= LIMITS.yamlNodes || text.includes('*');
+  for (let i = 0; mayExceed && i < docs.length; i++) {
+    if (!withinNodeLimit(docs[i])) {
+      return { ok: false, code: 'yaml-limit', message: `document expands to more than ${LIMITS.yamlNodes} values (aliases used too often?)`, doc: i, text };
+    }
+  }
+  // js-yaml cuts values out of the text with slice(), which V8 keeps as views of the
+  // whole text; copying them as a worker's are copied frees it (heap after parsing
+  // 50k files 245 -> 189 MB). The fast reader copies its own when asked.
+  return { ok: true, text, docs: detach && !simple ? structuredClone(docs) : docs };
+}
+
+/** The documents js-yaml reads in a text, or where it fails. */
+function readWithJsYaml(text: string, display: string): unknown[] | ParseOutcome {
   try {
-    docs = jsYaml.loadAll(text, undefined, { schema: jsYaml.CORE_SCHEMA, filename: display, maxDepth: LIMITS.yamlDepth } as jsYaml.LoadOptions);
+    return jsYaml.loadAll(text, undefined, { schema: jsYaml.CORE_SCHEMA, filename: display, maxDepth: LIMITS.yamlDepth } as jsYaml.LoadOptions);
   } catch (e) {
     if (e instanceof jsYaml.YAMLException) {
       const mark = e.mark as { line?: number; column?: number } | undefined;
@@ -136,15 +165,6 @@ export function parseSpecBytes(bytes: Uint8Array, display: string): ParseOutcome
     if (e instanceof RangeError) return { ok: false, code: 'yaml-limit', message: 'YAML is nested too deeply to read' };
     throw e;
   }
-  // Every value takes at least a character of the text unless an alias repeats one:
-  // a text shorter than the limit and without "*" cannot exceed it.
-  const mayExceed = text.length >= LIMITS.yamlNodes || text.includes('*');
-  for (let i = 0; mayExceed && i < docs.length; i++) {
-    if (!withinNodeLimit(docs[i])) {
-      return { ok: false, code: 'yaml-limit', message: `document expands to more than ${LIMITS.yamlNodes} values (aliases used too often?)`, doc: i, text };
-    }
-  }
-  return { ok: true, text, docs };
 }
 
 /** Counts values as they would be seen when traversed, aliases included, up to the limit. */

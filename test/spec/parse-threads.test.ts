@@ -58,7 +58,7 @@ describe('parse workers', () => {
     const jobs: ParseJob[] = names.map((abs) => ({ abs, display: path.relative(dir, abs) }));
     // One job with its bytes given (a file from a git tree).
     jobs.push({ abs: path.join(dir, 'inline.yaml'), display: 'inline.yaml', bytes: Buffer.from('kind: [\n') });
-    const expected = jobs.map(parseJob);
+    const expected = jobs.map((job) => parseJob(job));
     const counter = new SharedArrayBuffer(4);
     const got: ParseOutcome[] = [];
     let chunks = 0;
