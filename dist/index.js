@@ -29595,7 +29595,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(22113);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(49654);
 // Entry point of the GitHub Action (bundled into dist/index.js).
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -29605,7 +29605,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 22113:
+/***/ 49654:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41289,10 +41289,540 @@ const {
 
 //# sourceMappingURL=js-yaml.mjs.map
 
+;// CONCATENATED MODULE: ./lib/spec/fast-yaml.js
+// A fast reader for the plain block-style YAML that spec files are written in:
+// block mappings with identifier keys, block sequences (indented or not), plain,
+// quoted and block scalars, one-line flow sequences, comments and "---" between
+// documents. It reads the file's bytes directly and gives exactly what js-yaml
+// (CORE_SCHEMA) gives for the same text, or `undefined` as soon as it meets
+// anything else (anchors, tags, flow mappings, multi-line plain or quoted
+// scalars, escapes, tabs, duplicate keys, a syntax error, ...): the caller then
+// parses the text with js-yaml, which also reports any error. js-yaml takes ~85 µs
+// for a typical 1.4 KB spec; this reader ~15 µs. Its strings are fresh copies
+// decoded from the bytes, never slices of a whole-file string, so documents do
+// not keep the file's text alive.
+//
+// test/spec/fast-yaml.test.ts compares it with js-yaml on generated texts.
+
+
+/** js-yaml's own resolvers for plain scalars (null, bool, int, float), in its order. */
+const IMPLICIT = yaml.CORE_SCHEMA.compiledImplicit;
+/** Thrown (not an Error: no stack) to give up on a text. */
+const GIVE_UP = { giveUp: true };
+/** Deeper than this is left to js-yaml (whose limit is LIMITS.yamlDepth). */
+const MAX_DEPTH = 32;
+const SPACE = 0x20;
+const HASH = 0x23;
+const COLON = 0x3a;
+const DASH = 0x2d;
+// The text being read, one file at a time (the reader is synchronous).
+let T = '';
+/** Copy values of 13 or more characters out of the text (see `text`). */
+let copyLong = false;
+/** The text's bytes when it is ASCII (a character's offset is its byte's, after `bytesFrom`). */
+let asciiBytes;
+let bytesFrom = 0;
+/** Per line: first byte, end (before "\n" or "\r\n") and count of leading spaces. */
+let LS = new Int32Array(1024);
+let LE = new Int32Array(1024);
+let LI = new Int32Array(1024);
+let lines = 0;
+/** The current line. */
+let li = 0;
+let depth = 0;
+/**
+ * The documents of a UTF-8 text (valid UTF-8, checked by the caller) starting at
+ * byte `start` (after a byte-order mark), or undefined when js-yaml must read it.
+ */
+function parseSimpleYaml(text, copy, bytes) {
+    T = text;
+    copyLong = copy;
+    bytesFrom = bytes ? bytes.length - text.length : 0;
+    asciiBytes = copy && bytes && (bytesFrom === 0 || bytesFrom === 3) && (0,external_node_buffer_.isAscii)(bytes.subarray(bytesFrom)) ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : undefined;
+    try {
+        splitLines();
+        const docs = [];
+        li = 0;
+        depth = 0;
+        for (;;) {
+            skipBlank();
+            if (li >= lines)
+                break;
+            if (isDocumentStart(li)) {
+                li++;
+                skipBlank();
+                if (li >= lines || isDocumentStart(li))
+                    throw GIVE_UP; // an empty document
+            }
+            else if (docs.length > 0) {
+                throw GIVE_UP;
+            }
+            if (LI[li] !== 0)
+                throw GIVE_UP;
+            docs.push(blockNode(0));
+            skipBlank();
+            if (li < lines && !isDocumentStart(li))
+                throw GIVE_UP;
+        }
+        return docs.length > 0 ? docs : undefined;
+    }
+    catch (e) {
+        if (e === GIVE_UP)
+            return undefined;
+        throw e;
+    }
+    finally {
+        T = ''; // do not keep the file's text
+        asciiBytes = undefined;
+    }
+}
+/**
+ * Splits the text into lines; refuses a CR that is not before an LF (js-yaml
+ * counts it as a line break).
+ */
+function splitLines() {
+    if (T.indexOf('\r') >= 0 && /\r(?!\n)/.test(T))
+        throw GIVE_UP;
+    const n = T.length;
+    lines = 0;
+    for (let s = 0; s <= n;) {
+        let nl = T.indexOf('\n', s);
+        if (nl < 0)
+            nl = n;
+        let e = nl;
+        if (e > s && T.charCodeAt(e - 1) === 13)
+            e--;
+        let c = s;
+        while (c < e && T.charCodeAt(c) === SPACE)
+            c++;
+        if (lines === LS.length)
+            grow();
+        LS[lines] = s;
+        LE[lines] = e;
+        LI[lines] = c - s;
+        lines++;
+        s = nl + 1;
+    }
+}
+/**
+ * What a scalar may not contain here: js-yaml refuses non-printable characters
+ * (its PATTERN_NON_PRINTABLE); tabs, other C0 and C1 controls and the non-ASCII
+ * line breaks are left to it too. Scanning loops test this only for a scalar with
+ * a character outside printable ASCII.
+ */
+const UNUSUAL = /[\x00-\x1F\x7F-\x9F\uFFFE\uFFFF\u2028\u2029]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]/;
+/** The text from `s` to `e` as a scalar: refused if `unusual` and it contains what UNUSUAL matches. */
+function scalarText(s, e, unusual) {
+    const t = fast_yaml_text(s, e);
+    if (unusual && UNUSUAL.test(t))
+        throw GIVE_UP;
+    return t;
+}
+function grow() {
+    const size = LS.length * 2;
+    const ls = new Int32Array(size);
+    const le = new Int32Array(size);
+    const lind = new Int32Array(size);
+    ls.set(LS);
+    le.set(LE);
+    lind.set(LI);
+    LS = ls;
+    LE = le;
+    LI = lind;
+}
+/**
+ * The text from `s` to `e`. V8 keeps a slice of 13 or more characters as a view of
+ * the whole text; when the documents must not hold the text, such values are
+ * copies: decoded from the bytes if they are ASCII (a flat string), else a slice
+ * of a fresh string one character longer.
+ */
+function fast_yaml_text(s, e) {
+    if (!copyLong || e - s < 13)
+        return T.slice(s, e);
+    return asciiBytes ? asciiBytes.toString('latin1', s + bytesFrom, e + bytesFrom) : (' ' + T.slice(s, e)).slice(1);
+}
+/** Skips blank lines and comment lines. */
+function skipBlank() {
+    while (li < lines) {
+        const c = LS[li] + LI[li];
+        if (c < LE[li] && T.charCodeAt(c) !== HASH)
+            return;
+        li++;
+    }
+}
+function isDocumentStart(l) {
+    const s = LS[l];
+    if (LI[l] !== 0 || T.charCodeAt(s) !== DASH || T.charCodeAt(s + 1) !== DASH || T.charCodeAt(s + 2) !== DASH)
+        return false;
+    const e = LE[l];
+    if (s + 3 === e)
+        return true;
+    if (T.charCodeAt(s + 3) !== SPACE)
+        return false; // "---x" is a plain scalar: not ours either way
+    for (let i = s + 4; i < e; i++)
+        if (T.charCodeAt(i) !== SPACE)
+            throw GIVE_UP; // "--- value"
+    return true;
+}
+function isSequenceItem(l) {
+    const c = LS[l] + LI[l];
+    return T.charCodeAt(c) === DASH && (c + 1 === LE[l] || T.charCodeAt(c + 1) === SPACE);
+}
+/** The block collection starting at line `li`, whose indentation is `indent`. */
+function blockNode(indent) {
+    if (++depth > MAX_DEPTH)
+        throw GIVE_UP;
+    const value = isSequenceItem(li) ? blockSequence(indent) : blockMapping(indent);
+    depth--;
+    return value;
+}
+function blockMapping(indent) {
+    const map = {};
+    for (;;) {
+        const e = LE[li];
+        const ks = LS[li] + indent;
+        const ke = keyEnd(ks, e);
+        if (ke < 0)
+            throw GIVE_UP;
+        const key = keyText(ks, ke);
+        if (Object.prototype.hasOwnProperty.call(map, key))
+            throw GIVE_UP;
+        map[key] = value(ke + 1, e, indent, true);
+        skipBlank();
+        if (li >= lines || LI[li] < indent)
+            break;
+        if (LI[li] > indent || isSequenceItem(li))
+            throw GIVE_UP;
+        if (indent === 0 && isDocumentStart(li))
+            break;
+    }
+    return map;
+}
+function blockSequence(indent) {
+    const list = [];
+    for (;;) {
+        const e = LE[li];
+        let c = LS[li] + indent + 1;
+        while (c < e && T.charCodeAt(c) === SPACE)
+            c++;
+        if (c < e && T.charCodeAt(c) !== HASH && keyEnd(c, e) >= 0) {
+            // "- key: value": a mapping whose keys line up with this first one.
+            LI[li] = c - LS[li];
+            list.push(blockNode(c - LS[li]));
+        }
+        else {
+            if (c < e && T.charCodeAt(c) === DASH && (c + 1 === e || T.charCodeAt(c + 1) === SPACE))
+                throw GIVE_UP; // "- - x"
+            list.push(value(c, e, indent, false));
+        }
+        skipBlank();
+        if (li >= lines || LI[li] < indent)
+            break;
+        if (LI[li] > indent)
+            throw GIVE_UP;
+        if (!isSequenceItem(li))
+            break; // the next key of the mapping this sequence is in
+    }
+    // push() leaves room for 16 more items; a copy has none (~30 MB less at 50k files).
+    return list.slice();
+}
+/**
+ * End of an identifier key starting at `s` (the offset of its ":", which a space
+ * or the line's end follows), or -1.
+ */
+function keyEnd(s, e) {
+    let b = T.charCodeAt(s);
+    if (!((b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || b === 0x5f))
+        return -1;
+    let h = b;
+    let i = s + 1;
+    for (; i < e; i++) {
+        b = T.charCodeAt(i);
+        if ((b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39) || b === 0x5f || b === DASH || b === 0x2e || b === 0x2f) {
+            h = (h * 31 + b) | 0;
+            continue;
+        }
+        break;
+    }
+    keyHash = h;
+    return i < e && T.charCodeAt(i) === COLON && (i + 1 === e || T.charCodeAt(i + 1) === SPACE) ? i : -1;
+}
+/** Hash of the key keyEnd last scanned. */
+let keyHash = 0;
+/**
+ * Keys seen before, by hash: a file's keys come from a small vocabulary, and reusing
+ * the string saves making it and V8's lookup of a new property name (~2x faster).
+ */
+const KEYS = new Array(1024).fill('');
+/** The key from `s` to `e` (keyEnd scanned it just before). */
+function keyText(s, e) {
+    const slot = keyHash & 1023;
+    const cached = KEYS[slot];
+    if (cached.length === e - s) {
+        let i = 0;
+        while (i < cached.length && cached.charCodeAt(i) === T.charCodeAt(s + i))
+            i++;
+        if (i === cached.length)
+            return cached;
+    }
+    const key = T.slice(s, e);
+    if (NOT_AS_WRITTEN.has(key))
+        throw GIVE_UP;
+    // Short keys are copies already; longer ones must not keep the text.
+    return (KEYS[slot] = key.length >= 13 ? (' ' + key).slice(1) : key);
+}
+/**
+ * Keys that js-yaml does not keep as written (an identifier key can only resolve
+ * to null or a boolean; __proto__ is set specially).
+ */
+const NOT_AS_WRITTEN = new Set(['null', 'Null', 'NULL', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE', '__proto__']);
+/**
+ * The value after a key's ":" or a sequence's "-", from offset `p` of line `li`:
+ * on the same line, or the block below it (more indented than `indent`, or a
+ * sequence at the same indentation after a key). Leaves `li` after the value.
+ */
+function value(p, e, indent, afterKey) {
+    while (p < e && T.charCodeAt(p) === SPACE)
+        p++;
+    if (p === e || T.charCodeAt(p) === HASH) {
+        if (p < e && T.charCodeAt(p - 1) !== SPACE)
+            throw GIVE_UP;
+        li++;
+        skipBlank();
+        if (li < lines && LI[li] > indent)
+            return blockNode(LI[li]);
+        // An empty "-" item: js-yaml may go on with a list from further out.
+        if (!afterKey)
+            throw GIVE_UP;
+        return li < lines && LI[li] === indent && isSequenceItem(li) ? blockNode(indent) : null;
+    }
+    if (p > 0 && T.charCodeAt(p - 1) !== SPACE)
+        throw GIVE_UP;
+    const c = T.charCodeAt(p);
+    if (c === 0x7c || c === 0x3e)
+        return blockScalar(p, e, indent); // | >
+    let v;
+    let end;
+    if (c === 0x22 || c === 0x27) {
+        end = quotedEnd(p, e);
+        v = quoted(p, end);
+        end++;
+    }
+    else if (c === 0x5b) {
+        const seq = [];
+        end = flowSequence(p, e, seq);
+        v = seq.slice();
+    }
+    else {
+        if (!plainMayStart(p, e))
+            throw GIVE_UP;
+        end = e;
+        let unusual = false;
+        for (let i = p; i < e; i++) {
+            const b = T.charCodeAt(i);
+            if (b === HASH && T.charCodeAt(i - 1) === SPACE) {
+                end = i;
+                break;
+            }
+            if (b === COLON && (i + 1 === e || T.charCodeAt(i + 1) === SPACE))
+                throw GIVE_UP;
+            if (b < 0x20 || b > 0x7e)
+                unusual = true;
+        }
+        while (T.charCodeAt(end - 1) === SPACE)
+            end--;
+        v = plain(scalarText(p, end, unusual));
+    }
+    lineEnds(end, e);
+    li++;
+    return v;
+}
+/** Only spaces, or spaces and a comment, from `p` to the line's end `e`. */
+function lineEnds(p, e) {
+    if (p === e)
+        return;
+    if (T.charCodeAt(p) !== SPACE)
+        throw GIVE_UP;
+    while (p < e && T.charCodeAt(p) === SPACE)
+        p++;
+    if (p < e && T.charCodeAt(p) !== HASH)
+        throw GIVE_UP;
+}
+/** Whether a plain scalar may start at `p`: not an indicator (or "-", "?", ":" before a space). */
+function plainMayStart(p, e) {
+    const c = T.charCodeAt(p);
+    switch (c) {
+        case 0x2c:
+        case 0x5b:
+        case 0x5d:
+        case 0x7b:
+        case 0x7d: // , [ ] { }
+        case 0x23:
+        case 0x26:
+        case 0x2a:
+        case 0x21:
+        case 0x7c: // # & * ! |
+        case 0x3e:
+        case 0x27:
+        case 0x22:
+        case 0x25:
+        case 0x40:
+        case 0x60: // > ' " % @ `
+            return false;
+        case DASH:
+        case 0x3f:
+        case COLON: { // - ? :
+            const n = p + 1 < e ? T.charCodeAt(p + 1) : SPACE;
+            return n !== SPACE && n !== 0x2c && n !== 0x5b && n !== 0x5d && n !== 0x7b && n !== 0x7d;
+        }
+        default:
+            return true;
+    }
+}
+/** A plain scalar's value, resolved as js-yaml's CORE_SCHEMA resolves it. */
+function plain(s) {
+    const c = s.charCodeAt(0);
+    // Only a digit, sign, dot or ~ can start a number or null; a letter, only null or a
+    // boolean (at most 5 letters). Anything else is a string.
+    const numberLike = (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e || c === 0x7e;
+    const wordLike = s.length <= 5 && (c === 0x6e || c === 0x4e || c === 0x74 || c === 0x54 || c === 0x66 || c === 0x46);
+    if (numberLike || wordLike) {
+        for (const type of IMPLICIT)
+            if (type.resolve(s))
+                return type.construct(s);
+    }
+    return s;
+}
+/** Offset of the closing quote of a one-line quoted scalar starting at `p`. */
+function quotedEnd(p, e) {
+    const q = T.charCodeAt(p);
+    quotedUnusual = false;
+    for (let i = p + 1; i < e; i++) {
+        const b = T.charCodeAt(i);
+        if (b < 0x20 || b > 0x7e)
+            quotedUnusual = true;
+        if (b === q) {
+            if (q === 0x27 && T.charCodeAt(i + 1) === 0x27) {
+                i++; // '' in single quotes
+                continue;
+            }
+            return i;
+        }
+        if (b === 0x5c && q === 0x22)
+            throw GIVE_UP; // escapes are left to js-yaml
+    }
+    throw GIVE_UP; // continues on the next line
+}
+/** Whether the quoted scalar quotedEnd last scanned has a character outside printable ASCII. */
+let quotedUnusual = false;
+function quoted(p, end) {
+    const s = scalarText(p + 1, end, quotedUnusual);
+    return T.charCodeAt(p) === 0x27 && s.includes("''") ? s.replaceAll("''", "'") : s;
+}
+/** A flow sequence on one line from `p` ("["): fills `seq`, returns the offset after "]". */
+function flowSequence(p, e, seq) {
+    let i = p + 1;
+    while (i < e && T.charCodeAt(i) === SPACE)
+        i++;
+    if (T.charCodeAt(i) === 0x5d && i < e)
+        return i + 1;
+    for (;;) {
+        if (i >= e)
+            throw GIVE_UP;
+        const c = T.charCodeAt(i);
+        if (c === 0x22 || c === 0x27) {
+            const q = quotedEnd(i, e);
+            seq.push(quoted(i, q));
+            i = q + 1;
+        }
+        else {
+            if (!plainMayStart(i, e))
+                throw GIVE_UP;
+            const s = i;
+            let unusual = false;
+            for (; i < e; i++) {
+                const b = T.charCodeAt(i);
+                if (b === 0x2c || b === 0x5d)
+                    break;
+                if (b === COLON || b === 0x5b || b === 0x7b || b === 0x7d || (b === HASH && T.charCodeAt(i - 1) === SPACE))
+                    throw GIVE_UP;
+                if (b < 0x20 || b > 0x7e)
+                    unusual = true;
+            }
+            let t = i;
+            while (T.charCodeAt(t - 1) === SPACE)
+                t--;
+            seq.push(plain(scalarText(s, t, unusual)));
+        }
+        while (i < e && T.charCodeAt(i) === SPACE)
+            i++;
+        if (i >= e)
+            throw GIVE_UP;
+        if (T.charCodeAt(i) === 0x5d)
+            return i + 1;
+        if (T.charCodeAt(i) !== 0x2c)
+            throw GIVE_UP;
+        i++;
+        while (i < e && T.charCodeAt(i) === SPACE)
+            i++;
+        if (i >= e || T.charCodeAt(i) === 0x5d || T.charCodeAt(i) === 0x2c)
+            throw GIVE_UP; // [a, ] or [a,,b]
+    }
+}
+/** A literal (|) or folded (>) scalar, clipped or stripped (-), more indented than `indent`. */
+function blockScalar(p, e, indent) {
+    const folded = T.charCodeAt(p) === 0x3e;
+    let i = p + 1;
+    let strip = false;
+    if (T.charCodeAt(i) === DASH && i < e) {
+        strip = true;
+        i++;
+    }
+    lineEnds(i, e);
+    li++;
+    let leading = 0;
+    while (li < lines && LS[li] === LE[li]) {
+        leading++;
+        li++;
+    }
+    if (li >= lines)
+        throw GIVE_UP;
+    const m = LI[li];
+    if (m <= indent || LS[li] + m === LE[li])
+        throw GIVE_UP; // empty, or a leading line of spaces
+    let out = '\n'.repeat(leading);
+    let blank = 0;
+    let first = true;
+    while (li < lines) {
+        const s = LS[li];
+        const end = LE[li];
+        if (s + LI[li] === end) {
+            // A blank line: no more spaces than the indentation (else leave it to js-yaml).
+            if (end - s > m)
+                throw GIVE_UP;
+            blank++;
+            li++;
+            continue;
+        }
+        if (LI[li] < m)
+            break;
+        if (folded && (LI[li] > m || T.charCodeAt(end - 1) === SPACE))
+            throw GIVE_UP;
+        if (!first)
+            out += folded && blank === 0 ? ' ' : '\n'.repeat(folded ? blank : blank + 1);
+        out += scalarText(s + m, end, true);
+        blank = 0;
+        first = false;
+        li++;
+    }
+    return strip ? out : out + '\n';
+}
+
 ;// CONCATENATED MODULE: ./lib/spec/parse.js
 // Reading and parsing one spec file, with no dependency on diagnostics or source
 // positions: the same code runs on the main thread and in the parse workers
 // (parse-worker.ts), which send their outcomes back as plain data.
+
 
 
 
@@ -41358,12 +41888,16 @@ function errnoText(e) {
         return 'is a directory';
     return e instanceof Error ? e.message : String(e);
 }
-/** Reads (unless the bytes are given) and parses one file. */
-function parseJob(job) {
+/**
+ * Reads (unless the bytes are given) and parses one file. `own`: the documents
+ * stay on this thread (a worker's are copied when sent), so when the text is not
+ * kept they must not refer to it.
+ */
+function parseJob(job, own = false) {
     const bytes = readBytes(job);
     if (!(bytes instanceof Uint8Array))
         return bytes;
-    const outcome = parseSpecBytes(bytes, job.display);
+    const outcome = parseSpecBytes(bytes, job.display, own && job.withoutText === true);
     if ((job.hash || job.withoutText) && outcome.ok)
         outcome.key = contentKey(bytes);
     if (job.withoutText && outcome.ok)
@@ -41383,7 +41917,11 @@ function decodeText(bytes) {
     const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
     return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
-function parseSpecBytes(bytes, display) {
+/**
+ * The documents of a spec file's bytes, or what is wrong with them. `detach`:
+ * the documents must not refer to the text (slices of it would keep it alive).
+ */
+function parseSpecBytes(bytes, display, detach = false) {
     if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
         return { ok: false, code: 'file-encoding', message: 'file is UTF-16 text; save it as UTF-8' };
     }
@@ -41396,9 +41934,29 @@ function parseSpecBytes(bytes, display) {
         return { ok: false, code: 'file-encoding', message: 'file is not valid UTF-8 text; save it as UTF-8', ...bytePosition(bytes, bad) };
     }
     const text = decodeText(bytes);
-    let docs;
+    // Plain block-style YAML (nearly every spec file) is read by our own reader, ~5x
+    // faster; anything else, and every error, by js-yaml.
+    const simple = parseSimpleYaml(text, detach, bytes);
+    const docs = simple ?? readWithJsYaml(text, display);
+    if (!Array.isArray(docs))
+        return docs;
+    // Every value takes at least a character of the text unless an alias repeats one:
+    // a text shorter than the limit and without "*" cannot exceed it.
+    const mayExceed = text.length >= LIMITS.yamlNodes || text.includes('*');
+    for (let i = 0; mayExceed && i < docs.length; i++) {
+        if (!withinNodeLimit(docs[i])) {
+            return { ok: false, code: 'yaml-limit', message: `document expands to more than ${LIMITS.yamlNodes} values (aliases used too often?)`, doc: i, text };
+        }
+    }
+    // js-yaml cuts values out of the text with slice(), which V8 keeps as views of the
+    // whole text; copying them as a worker's are copied frees it (heap after parsing
+    // 50k files 245 -> 189 MB). The fast reader copies its own when asked.
+    return { ok: true, text, docs: detach && !simple ? structuredClone(docs) : docs };
+}
+/** The documents js-yaml reads in a text, or where it fails. */
+function readWithJsYaml(text, display) {
     try {
-        docs = yaml.loadAll(text, undefined, { schema: yaml.CORE_SCHEMA, filename: display, maxDepth: LIMITS.yamlDepth });
+        return yaml.loadAll(text, undefined, { schema: yaml.CORE_SCHEMA, filename: display, maxDepth: LIMITS.yamlDepth });
     }
     catch (e) {
         if (e instanceof yaml.YAMLException) {
@@ -41411,15 +41969,6 @@ function parseSpecBytes(bytes, display) {
             return { ok: false, code: 'yaml-limit', message: 'YAML is nested too deeply to read' };
         throw e;
     }
-    // Every value takes at least a character of the text unless an alias repeats one:
-    // a text shorter than the limit and without "*" cannot exceed it.
-    const mayExceed = text.length >= LIMITS.yamlNodes || text.includes('*');
-    for (let i = 0; mayExceed && i < docs.length; i++) {
-        if (!withinNodeLimit(docs[i])) {
-            return { ok: false, code: 'yaml-limit', message: `document expands to more than ${LIMITS.yamlNodes} values (aliases used too often?)`, doc: i, text };
-        }
-    }
-    return { ok: true, text, docs };
 }
 /** Counts values as they would be seen when traversed, aliases included, up to the limit. */
 function withinNodeLimit(value) {
@@ -42677,12 +43226,13 @@ class IpcCheckError extends Error {
 /** Most Field tables decoded from one schema (nested fields included). */
 const MAX_FIELDS = 100_000;
 /** Deepest field nesting followed (the type model stops at 64 as well). */
-const MAX_DEPTH = 64;
+const arrow_ipc_MAX_DEPTH = 64;
 const HEADER_SCHEMA = 1;
 const HEADER_DICTIONARY_BATCH = 2;
 const HEADER_RECORD_BATCH = 3;
 const TYPE_UNION = 14;
-const utf8 = new TextDecoder();
+// ignoreBOM: a string that starts with U+FEFF keeps it (the default decoder drops it).
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 /** A flatbuffer whose every read is checked against its bounds (also used by arrow-decoder.ts). */
 class Flat {
     view;
@@ -42808,8 +43358,8 @@ function checkSchema(fb, schema) {
     const checkField = (field, depth) => {
         if (--budget < 0)
             throw new IpcCheckError(`the schema has more than ${MAX_FIELDS} fields`);
-        if (depth > MAX_DEPTH)
-            throw new IpcCheckError(`the schema nests fields more than ${MAX_DEPTH} levels deep`);
+        if (depth > arrow_ipc_MAX_DEPTH)
+            throw new IpcCheckError(`the schema nests fields more than ${arrow_ipc_MAX_DEPTH} levels deep`);
         fb.vector(field, 0, 1); // name
         const typeType = fb.field(field, 2) ? fb.u8(fb.field(field, 2)) : 0;
         const type = fb.table(field, 3);
@@ -42926,17 +43476,17 @@ function checkIpcFile(bytes) {
 class ArrowSchemaError extends Error {
 }
 // Type union ids of Schema.fbs.
-const T = {
+const arrow_decoder_T = {
     NONE: 0, Null: 1, Int: 2, FloatingPoint: 3, Binary: 4, Utf8: 5, Bool: 6, Decimal: 7, Date: 8, Time: 9,
     Timestamp: 10, Interval: 11, List: 12, Struct: 13, Union: 14, FixedSizeBinary: 15, FixedSizeList: 16, Map: 17,
     Duration: 18, LargeBinary: 19, LargeUtf8: 20, LargeList: 21, RunEndEncoded: 22, BinaryView: 23, Utf8View: 24,
     ListView: 25, LargeListView: 26,
 };
-const TYPE_NAMES = Object.fromEntries(Object.entries(T).map(([k, v]) => [v, k]));
+const TYPE_NAMES = Object.fromEntries(Object.entries(arrow_decoder_T).map(([k, v]) => [v, k]));
 /** apache-arrow's id for its Dictionary wrapper type. */
 const DICTIONARY_TYPE_ID = -1;
 /** Types whose first child is the item (its path is the parent's). */
-const LIST_LIKE = new Set([T.List, T.LargeList, T.FixedSizeList, T.ListView, T.LargeListView]);
+const LIST_LIKE = new Set([arrow_decoder_T.List, arrow_decoder_T.LargeList, arrow_decoder_T.FixedSizeList, arrow_decoder_T.ListView, arrow_decoder_T.LargeListView]);
 const arrow_decoder_HEADER_SCHEMA = 1;
 const arrow_decoder_HEADER_DICTIONARY_BATCH = 2;
 const arrow_decoder_MAX_DEPTH = 64;
@@ -43056,7 +43606,7 @@ function decodeField(fb, f, pathOf, mapEntries, depth, dictionaries) {
     const nullable = arrow_decoder_bool(fb, f, FIELD.nullable);
     const metadata = decodeMetadata(fb, f, FIELD.metadata);
     const typeTypeAt = fb.field(f, FIELD.typeType);
-    const typeId = typeTypeAt ? fb.u8(typeTypeAt) : T.NONE;
+    const typeId = typeTypeAt ? fb.u8(typeTypeAt) : arrow_decoder_T.NONE;
     const dictionary = fb.table(f, FIELD.dictionary);
     const decode = () => decodeType(fb, f, typeId, path, mapEntries, depth, dictionaries);
     let type;
@@ -43065,7 +43615,7 @@ function decodeField(fb, f, pathOf, mapEntries, depth, dictionaries) {
         if (!Number.isSafeInteger(id))
             throw new ArrowSchemaError(`field "${path}" has a dictionary id out of range`);
         const indexTable = fb.table(dictionary, DICTIONARY.indexType);
-        const indices = indexTable ? intType(fb, indexTable, path) : { typeId: T.Int, children: [], isSigned: true, bitWidth: 32 };
+        const indices = indexTable ? intType(fb, indexTable, path) : { typeId: arrow_decoder_T.Int, children: [], isSigned: true, bitWidth: 32 };
         const isOrdered = arrow_decoder_bool(fb, dictionary, DICTIONARY.isOrdered);
         let value = dictionaries.get(id);
         if (!value) {
@@ -43082,16 +43632,16 @@ function decodeField(fb, f, pathOf, mapEntries, depth, dictionaries) {
 }
 function decodeChildren(fb, f, typeId, path, mapEntries, depth, dictionaries) {
     return fb.tables(f, FIELD.children).map((c, i) => {
-        const isItem = i === 0 && (LIST_LIKE.has(typeId) || typeId === T.Map);
+        const isItem = i === 0 && (LIST_LIKE.has(typeId) || typeId === arrow_decoder_T.Map);
         const pathOf = isItem ? () => path : mapEntries && i < 2 ? () => `${path}.${i === 0 ? 'key' : 'value'}` : (name) => `${path}.${name}`;
-        return decodeField(fb, c, pathOf, i === 0 && typeId === T.Map, depth + 1, dictionaries);
+        return decodeField(fb, c, pathOf, i === 0 && typeId === arrow_decoder_T.Map, depth + 1, dictionaries);
     });
 }
 function intType(fb, t, path) {
     const bitWidth = int32(fb, t, 0, 0);
     if (![8, 16, 32, 64].includes(bitWidth))
         throw new ArrowSchemaError(`field "${path}" has an integer type of ${bitWidth} bits`);
-    return { typeId: T.Int, children: [], bitWidth, isSigned: arrow_decoder_bool(fb, t, 1) };
+    return { typeId: arrow_decoder_T.Int, children: [], bitWidth, isSigned: arrow_decoder_bool(fb, t, 1) };
 }
 function unit(value, max, path, what) {
     if (value < 0 || value > max)
@@ -43106,72 +43656,72 @@ function decodeType(fb, f, typeId, path, mapEntries, depth, dictionaries) {
     const children = [];
     const simple = (id) => ({ typeId: id, children });
     switch (typeId) {
-        case T.NONE: // apache-arrow reads a missing type as Null
-        case T.Null:
-            return simple(T.Null);
-        case T.Binary:
-        case T.LargeBinary:
-        case T.BinaryView:
-        case T.Utf8:
-        case T.LargeUtf8:
-        case T.Utf8View:
-        case T.Bool:
+        case arrow_decoder_T.NONE: // apache-arrow reads a missing type as Null
+        case arrow_decoder_T.Null:
+            return simple(arrow_decoder_T.Null);
+        case arrow_decoder_T.Binary:
+        case arrow_decoder_T.LargeBinary:
+        case arrow_decoder_T.BinaryView:
+        case arrow_decoder_T.Utf8:
+        case arrow_decoder_T.LargeUtf8:
+        case arrow_decoder_T.Utf8View:
+        case arrow_decoder_T.Bool:
             return simple(typeId);
-        case T.Struct:
+        case arrow_decoder_T.Struct:
             return { typeId, children: decoded };
-        case T.List:
-        case T.LargeList:
-        case T.ListView:
-        case T.LargeListView:
+        case arrow_decoder_T.List:
+        case arrow_decoder_T.LargeList:
+        case arrow_decoder_T.ListView:
+        case arrow_decoder_T.LargeListView:
             return { typeId, children: decoded.slice(0, 1) };
     }
-    if (typeId === T.RunEndEncoded || !(typeId in TYPE_NAMES)) {
+    if (typeId === arrow_decoder_T.RunEndEncoded || !(typeId in TYPE_NAMES)) {
         throw new ArrowSchemaError(`field "${path}" has an Arrow type MetaFuse does not support (${TYPE_NAMES[typeId] ?? `type id ${typeId}`})`);
     }
     const t = fb.table(f, FIELD.type);
     if (!t)
         throw new ArrowSchemaError(`field "${path}" has no parameters for its ${TYPE_NAMES[typeId]} type`);
     switch (typeId) {
-        case T.Int:
+        case arrow_decoder_T.Int:
             return { ...intType(fb, t, path), children };
-        case T.FloatingPoint:
+        case arrow_decoder_T.FloatingPoint:
             return { typeId, children, precision: unit(int16(fb, t, 0, 0), 2, path, 'floating point precision') };
-        case T.Decimal: {
+        case arrow_decoder_T.Decimal: {
             const bitWidth = int32(fb, t, 2, 128);
             if (![32, 64, 128, 256].includes(bitWidth))
                 throw new ArrowSchemaError(`field "${path}" has a decimal type of ${bitWidth} bits`);
             return { typeId, children, precision: int32(fb, t, 0, 0), scale: int32(fb, t, 1, 0), bitWidth };
         }
-        case T.Date:
+        case arrow_decoder_T.Date:
             return { typeId, children, unit: int16(fb, t, 0, 1) };
-        case T.Time:
+        case arrow_decoder_T.Time:
             return { typeId, children, unit: unit(int16(fb, t, 0, 1), 3, path, 'time unit'), bitWidth: int32(fb, t, 1, 32) };
-        case T.Timestamp:
+        case arrow_decoder_T.Timestamp:
             return { typeId, children, unit: unit(int16(fb, t, 0, 0), 3, path, 'timestamp unit'), timezone: fb.string(t, 1) };
-        case T.Interval:
+        case arrow_decoder_T.Interval:
             return { typeId, children, unit: unit(int16(fb, t, 0, 0), 2, path, 'interval unit') };
-        case T.Duration:
+        case arrow_decoder_T.Duration:
             return { typeId, children, unit: unit(int16(fb, t, 0, 1), 3, path, 'duration unit') };
-        case T.Union: {
+        case arrow_decoder_T.Union: {
             const { start, length } = fb.vector(t, 1, 4);
             const typeIds = [];
             for (let i = 0; i < length; i++)
                 typeIds.push(fb.i32(start + 4 * i));
             return { typeId, children: decoded, mode: int16(fb, t, 0, 0), typeIds };
         }
-        case T.FixedSizeBinary: {
+        case arrow_decoder_T.FixedSizeBinary: {
             const byteWidth = int32(fb, t, 0, 0);
             if (byteWidth < 0)
                 throw new ArrowSchemaError(`field "${path}" has a negative fixed-size binary width`);
             return { typeId, children, byteWidth };
         }
-        case T.FixedSizeList: {
+        case arrow_decoder_T.FixedSizeList: {
             const listSize = int32(fb, t, 0, 0);
             if (listSize < 0)
                 throw new ArrowSchemaError(`field "${path}" has a negative fixed-size list size`);
             return { typeId, children: decoded.slice(0, 1), listSize };
         }
-        case T.Map: {
+        case arrow_decoder_T.Map: {
             // apache-arrow renames the entries field and its first two children (ARROW-8716).
             const entries = decoded[0];
             if (entries) {
@@ -43815,7 +44365,7 @@ async function parseAll(jobs) {
         if (start >= jobs.length)
             break;
         for (let i = start; i < Math.min(start + CHUNK, jobs.length); i++)
-            out[i] = ownParse(jobs[i]);
+            out[i] = parseJob(jobs[i], true);
     }
     await Promise.all(finished);
     // The listeners above share this function's closure context, so they hold every
@@ -43827,19 +44377,8 @@ async function parseAll(jobs) {
         w.removeAllListeners().on('error', ignoreError);
     // Chunks a failed worker had claimed.
     for (let i = 0; i < jobs.length; i++)
-        out[i] ??= ownParse(jobs[i]);
+        out[i] ??= parseJob(jobs[i], true);
     return out;
-}
-/**
- * Parses a job on this thread. When the text is not to be kept, the documents are
- * copied as a worker's come: js-yaml cuts values out of the text with slice(), and
- * V8 keeps a slice of 13 or more characters as a view of the whole text, so this
- * thread's documents held on to their texts (and js-yaml's objects are larger than
- * copies): heap after parsing 50k files 245 -> 189 MB, at no measurable cost in time.
- */
-function ownParse(job) {
-    const o = parseJob(job);
-    return job.withoutText && o.ok ? structuredClone(o) : o;
 }
 /** A spec file's name: *.yaml or *.yml. */
 function isSpecName(name) {
