@@ -4,23 +4,37 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase, useDriver } from './index.js';
 import type { Database, SqlValue } from './types.js';
-import type { WriterBatch, WriterData, WriterResult } from './writer.js';
+import type { WriterBatch, WriterData, WriterOpen, WriterResult, WriterSpare } from './writer.js';
 
-const { file, driver, progress } = workerData as WriterData;
-const taken = new Int32Array(progress);
+const data = workerData as WriterData | WriterSpare;
+let taken: Int32Array;
 let failure: WriterResult['failure'];
 let db: Database | undefined;
-try {
-  useDriver(driver);
-  db = openDatabase(file);
-} catch (e) {
-  failure = describe(e);
+useDriver(data.driver);
+if ('file' in data) open(data);
+else {
+  // Started ahead (prepareWriter): load the driver now, open the file when told.
+  try {
+    openDatabase(':memory:').close();
+  } catch {
+    // Reported when the file is opened.
+  }
+}
+
+function open({ file, progress }: Pick<WriterData, 'file' | 'progress'>): void {
+  taken = new Int32Array(progress);
+  try {
+    db = openDatabase(file);
+  } catch (e) {
+    failure = describe(e);
+  }
 }
 const sqlOf = new Map<number, string>();
 /** Prepared on first use: a batch may create the table its statements insert into. */
 const statements = new Map<number, ReturnType<Database['prepare']>>();
 
-parentPort!.on('message', (m: WriterBatch | 'end') => {
+parentPort!.on('message', (m: WriterBatch | WriterOpen | 'end') => {
+  if (typeof m === 'object' && 'open' in m) return open(m.open);
   if (m === 'end') {
     try {
       db?.close();

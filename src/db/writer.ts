@@ -44,6 +44,16 @@ export interface WriterData {
   progress: SharedArrayBuffer;
 }
 
+/** What a thread started ahead by prepareWriter receives: the driver; the file comes later (WriterOpen). */
+export interface WriterSpare {
+  driver: DriverName;
+}
+
+/** The message that gives a thread started ahead its file. */
+export interface WriterOpen {
+  open: Pick<WriterData, 'file' | 'progress'>;
+}
+
 /** The compiled worker beside this module; absent when running from TypeScript sources or inside the Action bundle (built at run time so bundlers leave it alone). */
 const WORKER_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), ['write-worker', 'js'].join('.'));
 /** Statements per message: ~75 KB of rows for the catalog's multi-row inserts. */
@@ -67,7 +77,7 @@ const STALL_MS = 60_000;
  */
 export function openWriter(file: string, options: WriterOptions = {}, env: NodeJS.ProcessEnv = process.env): Writer {
   const driver = chooseDriver();
-  if (env.METAFUSE_WRITE_THREAD === '0' || driver !== 'better-sqlite3' || !existsSync(WORKER_FILE)) {
+  if (!onThread(driver, env)) {
     const db = openDatabase(file);
     return { onThread: false, exec: (sql) => db.exec(sql), prepare: (sql) => db.prepare(sql), transaction: (fn) => db.transaction(fn), finish: async () => db.close() };
   }
@@ -82,11 +92,40 @@ export interface WriterOptions {
   meanwhile?: () => boolean;
 }
 
+function onThread(driver: DriverName, env: NodeJS.ProcessEnv): boolean {
+  return env.METAFUSE_WRITE_THREAD !== '0' && driver === 'better-sqlite3' && existsSync(WORKER_FILE);
+}
+
+/** A writer thread started ahead, waiting for its file. */
+let spare: { worker: Worker; driver: DriverName } | undefined;
+
+/**
+ * Starts the writer thread of the next openWriter now, so that loading its modules
+ * and the SQLite driver (~0.1 s) overlaps other work (a build's analysis). It does
+ * not keep the process alive if no writer is opened.
+ */
+export function prepareWriter(env: NodeJS.ProcessEnv = process.env): void {
+  const driver = chooseDriver();
+  if (spare || !onThread(driver, env)) return;
+  const worker = new Worker(WORKER_FILE, { workerData: { driver } satisfies WriterSpare });
+  worker.on('error', () => {}); // a spare that fails is not used (openWriter starts another)
+  worker.unref();
+  spare = { worker, driver };
+}
+
 function onWorker(file: string, driver: DriverName, { meanwhile }: WriterOptions): Writer {
   let more = meanwhile !== undefined;
   const progress = new SharedArrayBuffer(4);
   const taken = new Int32Array(progress);
-  const worker = new Worker(WORKER_FILE, { workerData: { file, driver, progress } satisfies WriterData });
+  let worker: Worker;
+  if (spare?.driver === driver && spare.worker.threadId >= 0) {
+    worker = spare.worker;
+    worker.removeAllListeners('error').ref();
+    worker.postMessage({ open: { file, progress } } satisfies WriterOpen);
+  } else {
+    worker = new Worker(WORKER_FILE, { workerData: { file, driver, progress } satisfies WriterData });
+  }
+  spare = undefined;
   const result = new Promise<void>((resolve, reject) => {
     worker.once('message', (m: WriterResult) => {
       if (!m.failure) return resolve();

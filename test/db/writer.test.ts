@@ -3,19 +3,21 @@
 // and writes run on the calling thread), so these tests load the compiled modules.
 // Whether the write runs on a thread must change nothing: not a byte of the file,
 // not an error, not what is left on disk after a failure.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { compileCatalog as CompileCatalog } from '../../src/catalog/compile.js';
 import type { openDatabase as OpenDatabase } from '../../src/db/index.js';
-import type { openWriter as OpenWriter } from '../../src/db/writer.js';
+import type { openWriter as OpenWriter, prepareWriter as PrepareWriter } from '../../src/db/writer.js';
 import type { loadSpecs as LoadSpecs, Model } from '../../src/spec/index.js';
 import { ensureCompiledCli, REPO } from '../catalog/support.js';
 import { cleanupSpecTrees, datasetYaml, specTree, termYaml } from '../helpers/fixtures.js';
 
 let compileCatalog: typeof CompileCatalog;
 let openWriter: typeof OpenWriter;
+let prepareWriter: typeof PrepareWriter;
 let openDatabase: typeof OpenDatabase;
 let loadSpecs: typeof LoadSpecs;
 
@@ -26,7 +28,7 @@ const saved = process.env.METAFUSE_WRITE_THREAD;
 beforeAll(async () => {
   ensureCompiledCli();
   ({ compileCatalog } = await lib('catalog/compile.js'));
-  ({ openWriter } = await lib('db/writer.js'));
+  ({ openWriter, prepareWriter } = await lib('db/writer.js'));
   ({ openDatabase } = await lib('db/index.js'));
   ({ loadSpecs } = await lib('spec/index.js'));
 });
@@ -109,6 +111,23 @@ describe('catalog writer thread', () => {
       db.close();
     }
     expect(debris(threaded)).toEqual([]);
+  });
+
+  it('a thread started ahead (prepareWriter) writes the same bytes, and does not keep a process alive', async () => {
+    const dir = tree(300);
+    const m = await model(dir);
+    prepareWriter();
+    const ahead = path.join(dir, 'ahead.db');
+    const fresh = path.join(dir, 'fresh.db');
+    await compileCatalog(m, ahead, INFO); // takes the spare thread
+    await compileCatalog(m, fresh, INFO); // starts its own
+    expect(readFileSync(ahead).equals(readFileSync(fresh))).toBe(true);
+    // A build that stops before writing (errors in the specs) must still exit: the spare is unref'd.
+    const script = `import(${JSON.stringify(pathToFileURL(path.join(REPO, 'lib', 'db', 'writer.js')).href)}).then((w) => { w.prepareWriter(); console.log('started'); })`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.error).toBeUndefined(); // no timeout: the process ended by itself
+    expect(r.stdout.trim()).toBe('started');
+    expect(r.status).toBe(0);
   });
 
   it('a statement that fails on the thread rejects with SQLite error and code; the old catalog stays and no temp file is left', async () => {
