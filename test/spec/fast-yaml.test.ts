@@ -208,6 +208,40 @@ describe('fast YAML reader', () => {
     expect(fast).toBeGreaterThan(cases / 5);
   });
 
+  it('agrees with js-yaml on 20,000 mutations of the repository\'s YAML files, or gives up', () => {
+    const texts = yamlFiles(path.join(repo, 'catalog-specs'))
+      .concat(yamlFiles(path.join(repo, 'test')))
+      .map((f) => readFileSync(f, 'utf8').replace(/^\uFEFF/, ''))
+      .filter((t) => t.length < 100_000);
+    const r = random(seed + 1);
+    const snippets = ['- x', '  - x', 'key: value', '  key:', '    nested: 1', '# c', '', '---', 'a: [b, c]', 'd: |', '  text', '  - name: f', '    type: int64', '\t', '  "q": 1'];
+    let fast = 0;
+    const failures: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const lines = pick(r, texts).split('\n');
+      for (let m = 1 + Math.floor(r() * 3); m > 0; m--) {
+        const at = Math.floor(r() * lines.length);
+        const k = r();
+        if (k < 0.2) lines.splice(at, 1);
+        else if (k < 0.35) lines.splice(at, 0, lines[Math.floor(r() * lines.length)] ?? '');
+        else if (k < 0.5) lines[at] = ' '.repeat(1 + Math.floor(r() * 2)) + (lines[at] ?? '');
+        else if (k < 0.6) lines[at] = (lines[at] ?? '').replace(/^ {1,2}/, '');
+        else if (k < 0.75) lines.splice(at, 0, pick(r, snippets));
+        else {
+          const line = lines[at] ?? '';
+          const c = Math.floor(r() * (line.length + 1));
+          lines[at] = line.slice(0, c) + pick(r, [' ', ':', '#', '-', '"', "'", '[', ']', ',', '|', '>', 'é', '']) + line.slice(c + (r() < 0.5 ? 1 : 0));
+        }
+      }
+      const text = lines.join(r() < 0.1 ? '\r\n' : '\n');
+      const problem = disagreement(text, i % 2 === 0);
+      if (problem) failures.push(`${problem}\n--- text ---\n${text}`);
+      if (parseSimpleYaml(text, false) !== undefined) fast++;
+    }
+    expect(failures.slice(0, 2)).toEqual([]);
+    expect(fast).toBeGreaterThan(3_000);
+  });
+
   it('gives values of the same types as js-yaml, block scalars and flow lists included', () => {
     const text = [
       'apiVersion: metafuse/v1',
