@@ -37729,7 +37729,7 @@ function useDriver(name) {
     preferred = name;
 }
 /** The driver openDatabase uses in this process. */
-function chooseDriver() {
+function db_chooseDriver() {
     if (preferred)
         return preferred;
     const env = process.env.METAFUSE_SQLITE_DRIVER;
@@ -37738,7 +37738,7 @@ function chooseDriver() {
     return 'better-sqlite3';
 }
 function openDatabase(path, options = {}) {
-    const driver = chooseDriver();
+    const driver = db_chooseDriver();
     if (driver === 'node:sqlite')
         return openNodeSqlite(path, options);
     try {
@@ -37788,18 +37788,46 @@ const STALL_MS = 60_000;
  * otherwise on this thread, where statements run as they are given.
  */
 function openWriter(file, options = {}, env = process.env) {
-    const driver = chooseDriver();
-    if (env.METAFUSE_WRITE_THREAD === '0' || driver !== 'better-sqlite3' || !(0,external_node_fs_.existsSync)(WORKER_FILE)) {
+    const driver = db_chooseDriver();
+    if (!onThread(driver, env)) {
         const db = openDatabase(file);
         return { onThread: false, exec: (sql) => db.exec(sql), prepare: (sql) => db.prepare(sql), transaction: (fn) => db.transaction(fn), finish: async () => db.close() };
     }
     return onWorker(file, driver, options);
 }
+function onThread(driver, env) {
+    return env.METAFUSE_WRITE_THREAD !== '0' && driver === 'better-sqlite3' && (0,external_node_fs_.existsSync)(WORKER_FILE);
+}
+/** A writer thread started ahead, waiting for its file. */
+let spare;
+/**
+ * Starts the writer thread of the next openWriter now, so that loading its modules
+ * and the SQLite driver (~0.1 s) overlaps other work (a build's analysis). It does
+ * not keep the process alive if no writer is opened.
+ */
+function prepareWriter(env = process.env) {
+    const driver = chooseDriver();
+    if (spare || !onThread(driver, env))
+        return;
+    const worker = new Worker(WORKER_FILE, { workerData: { driver } });
+    worker.on('error', () => { }); // a spare that fails is not used (openWriter starts another)
+    worker.unref();
+    spare = { worker, driver };
+}
 function onWorker(file, driver, { meanwhile }) {
     let more = meanwhile !== undefined;
     const progress = new SharedArrayBuffer(4);
     const taken = new Int32Array(progress);
-    const worker = new external_node_worker_threads_.Worker(WORKER_FILE, { workerData: { file, driver, progress } });
+    let worker;
+    if (spare?.driver === driver && spare.worker.threadId >= 0) {
+        worker = spare.worker;
+        worker.removeAllListeners('error').ref();
+        worker.postMessage({ open: { file, progress } });
+    }
+    else {
+        worker = new external_node_worker_threads_.Worker(WORKER_FILE, { workerData: { file, driver, progress } });
+    }
+    spare = undefined;
     const result = new Promise((resolve, reject) => {
         worker.once('message', (m) => {
             if (!m.failure)
