@@ -4,7 +4,7 @@ import { existsSync, readdirSync, realpathSync, statSync, type Dirent } from 'no
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { AnalysisReuse } from './analyze.js';
 import { DiagnosticBag } from './diagnostics.js';
 import { contentKey, decodeText, errnoText, parseJob, readBytes, type ParseJob, type ParseOutcome } from './parse.js';
@@ -201,36 +201,56 @@ function workerCount(files: number, env: NodeJS.ProcessEnv = process.env): numbe
 async function parseAll(jobs: ParseJob[]): Promise<ParseOutcome[]> {
   const out: Array<ParseOutcome | undefined> = new Array(jobs.length);
   const threads = workerCount(jobs.length);
-  const workers: Worker[] = [];
+  const workers: Array<{ worker: Worker; port: MessagePort; done: boolean }> = [];
   const counter = new SharedArrayBuffer(4);
   if (threads > 0 && existsSync(WORKER_FILE)) {
-    for (let t = 0; t < threads; t++) workers.push(new Worker(WORKER_FILE, { workerData: { jobs, counter, chunk: CHUNK } }));
+    for (let t = 0; t < threads; t++) {
+      const { port1, port2 } = new MessageChannel();
+      const worker = new Worker(WORKER_FILE, { workerData: { jobs, counter, chunk: CHUNK, port: port2 }, transferList: [port2] });
+      workers.push({ worker, port: port1, done: false });
+    }
   }
-  const finished = workers.map(
-    (w) =>
-      new Promise<void>((resolve) => {
-        w.on('message', (m: { chunk: number; outcomes: ParseOutcome[] } | { done: true }) => {
-          if ('done' in m) resolve();
-          else m.outcomes.forEach((o, k) => (out[m.chunk * CHUNK + k] = o));
-        });
-        w.on('error', () => resolve());
-        w.on('exit', () => resolve());
-      }),
-  );
+  type Message = { chunk: number; outcomes: ParseOutcome[] } | { done: true };
+  const take = (w: (typeof workers)[number], m: Message): void => {
+    if ('done' in m) w.done = true;
+    else m.outcomes.forEach((o, k) => (out[m.chunk * CHUNK + k] = o));
+  };
   const next = new Int32Array(counter);
   for (;;) {
     const c = Atomics.add(next, 0, 1);
     const start = c * CHUNK;
     if (start >= jobs.length) break;
     for (let i = start; i < Math.min(start + CHUNK, jobs.length); i++) out[i] = parseJob(jobs[i]!, true);
+    // Take the workers' outcomes between chunks: copying them in is this thread's work
+    // (~0.6 s at 50k files), and done now it leaves more chunks to the workers instead
+    // of running alone after the last one.
+    for (const w of workers) {
+      for (let r = receiveMessageOnPort(w.port); r; r = receiveMessageOnPort(w.port)) take(w, r.message as Message);
+    }
   }
-  await Promise.all(finished);
+  await Promise.all(
+    workers.map(
+      (w) =>
+        new Promise<void>((resolve) => {
+          if (w.done) return resolve();
+          w.port.on('message', (m: Message) => {
+            take(w, m);
+            if (w.done) resolve();
+          });
+          w.worker.on('error', () => resolve());
+          w.worker.on('exit', () => resolve());
+        }),
+    ),
+  );
   // The listeners above share this function's closure context, so they hold every
   // outcome (file texts, documents) through `out`; a worker keeps its listeners until
   // its exit event, which a build that never yields to the event loop sees only at
   // its end: the parse output of all files lived through analysis and the catalog
   // write (~40 MB at 10k). A worker that fails while exiting must still not throw.
-  for (const w of workers) w.removeAllListeners().on('error', ignoreError);
+  for (const w of workers) {
+    w.port.removeAllListeners().close();
+    w.worker.removeAllListeners().on('error', ignoreError);
+  }
   // Chunks a failed worker had claimed.
   for (let i = 0; i < jobs.length; i++) out[i] ??= parseJob(jobs[i]!, true);
   return out as ParseOutcome[];
