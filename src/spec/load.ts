@@ -210,10 +210,10 @@ async function parseAll(jobs: ParseJob[]): Promise<ParseOutcome[]> {
       workers.push({ worker, port: port1, done: false });
     }
   }
-  type Message = { chunk: number; outcomes: ParseOutcome[] } | { done: true };
+  type Message = { chunk: number; outcomes: ParseOutcome[] } | { chunk: number; json: string } | { done: true };
   const take = (w: (typeof workers)[number], m: Message): void => {
     if ('done' in m) w.done = true;
-    else m.outcomes.forEach((o, k) => (out[m.chunk * CHUNK + k] = o));
+    else ('json' in m ? (JSON.parse(m.json) as ParseOutcome[]) : m.outcomes).forEach((o, k) => (out[m.chunk * CHUNK + k] = o));
   };
   const next = new Int32Array(counter);
   for (;;) {

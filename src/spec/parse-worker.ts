@@ -13,7 +13,12 @@ for (;;) {
   const c = Atomics.add(next, 0, 1);
   const start = c * chunk;
   if (start >= jobs.length) break;
-  to.postMessage({ chunk: c, outcomes: jobs.slice(start, start + chunk).map((job) => parseJob(job)) });
+  const outcomes = jobs.slice(start, start + chunk).map((job) => parseJob(job));
+  // JSON text when every outcome survives it (failures do; documents when the fast
+  // reader made them): JSON.parse on the main thread is ~2x faster than structured-clone
+  // deserialization, and its objects ~25 % smaller (keys and short strings shared).
+  const json = outcomes.every((o) => !o.ok || o.json);
+  to.postMessage(json ? { chunk: c, json: JSON.stringify(outcomes) } : { chunk: c, outcomes });
 }
 to.postMessage({ done: true });
 port?.close();

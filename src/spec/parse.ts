@@ -37,7 +37,8 @@ export interface ParseJob {
  * is (a line and column, or a whole document of the text).
  */
 export type ParseOutcome =
-  | { ok: true; text?: string; docs: unknown[]; key?: string }
+  /** `json`: the documents are plain JSON values (the fast reader's), so JSON text carries them whole. */
+  | { ok: true; text?: string; docs: unknown[]; key?: string; json?: true }
   | { ok: false; code: string; message: string; line?: number; column?: number; doc?: number; text?: string };
 
 export function readBytes(job: ParseJob): Uint8Array | ParseOutcome {
@@ -148,7 +149,8 @@ export function parseSpecBytes(bytes: Uint8Array, display: string, detach = fals
   // js-yaml cuts values out of the text with slice(), which V8 keeps as views of the
   // whole text; copying them as a worker's are copied frees it (heap after parsing
   // 50k files 245 -> 189 MB). The fast reader copies its own when asked.
-  return { ok: true, text, docs: detach && !simple ? structuredClone(docs) : docs };
+  if (simple) return { ok: true, text, docs, json: true };
+  return { ok: true, text, docs: detach ? structuredClone(docs) : docs };
 }
 
 /** The documents js-yaml reads in a text, or where it fails. */

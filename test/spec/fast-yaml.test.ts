@@ -301,6 +301,9 @@ describe('fast YAML reader', () => {
       'a: [b,\n  c]\n', // flow list over lines
       '-\n  tags:\n    -\n- TRUE\n', // an empty item: js-yaml reads [{ tags: [null, true] }]
       '__proto__: 1\n',
+      'a: .nan\n', // not JSON: NaN, the infinities and -0 (a worker sends this reader's documents as JSON)
+      'a: [1, -.inf]\n',
+      'a: -0.0\n',
       Array.from({ length: 40 }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n') + ' x\n', // deeper than it reads
     ]) {
       expect(parseSimpleYaml(text, false), text).toBeUndefined();
@@ -310,7 +313,10 @@ describe('fast YAML reader', () => {
   it('is what parseSpecBytes uses, with the same outcome as js-yaml', () => {
     const text = 'kind: Dataset\nname: a\nfields:\n  - name: x\n    type: string\n';
     const outcome = parseSpecBytes(Buffer.from(text), 'a.yaml', true);
-    expect(outcome).toEqual({ ok: true, text, docs: jsYamlDocs(text) });
+    expect(outcome).toEqual({ ok: true, text, docs: jsYamlDocs(text), json: true });
+    // What js-yaml reads is not marked as JSON (it may hold NaN, infinities or -0).
+    const nan = 'kind: Dataset\nname: a\nratio: .nan\n';
+    expect(parseSpecBytes(Buffer.from(nan), 'a.yaml')).toEqual({ ok: true, text: nan, docs: jsYamlDocs(nan) });
     // Offsets into the bytes after a byte-order mark, long values copied from ASCII
     // bytes or from a non-ASCII text, and a file of more lines than the reader's first tables.
     for (const t of [

@@ -26,6 +26,8 @@ function bigTree(n: number): string {
     'broken/utf16.yaml': new Uint8Array([0xff, 0xfe, 0x61, 0x00]),
     'broken/laughs.yaml': `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e]\n`,
     'broken/too-large.yaml': `description: "${'x'.repeat(4 * 1024 * 1024)}"\n`,
+    // Valid, but read by js-yaml (an escape in quotes): its chunk is sent as structured clones.
+    'broken/escaped.yaml': datasetYaml('escaped', 'location: "s3://bucket/\\"quoted\\"/"\n'),
   };
   for (let i = 0; i < n; i++) {
     const up = i > 0 ? `upstream: [ds_${String(i - 1).padStart(5, '0')}]\n` : '';
@@ -62,16 +64,22 @@ describe('parse workers', () => {
     const counter = new SharedArrayBuffer(4);
     const got: ParseOutcome[] = [];
     let chunks = 0;
+    let jsonChunks = 0;
     await new Promise<void>((resolve, reject) => {
       const w = new Worker(path.join(REPO, 'lib', 'spec', 'parse-worker.js'), { workerData: { jobs, counter, chunk: 16 } });
-      w.on('message', (m: { chunk: number; outcomes: ParseOutcome[] } | { done: true }) => {
+      w.on('message', (m: { chunk: number; outcomes: ParseOutcome[] } | { chunk: number; json: string } | { done: true }) => {
         if ('done' in m) return resolve();
         chunks++;
-        m.outcomes.forEach((o, k) => (got[m.chunk * 16 + k] = o));
+        if ('json' in m) jsonChunks++;
+        ('json' in m ? (JSON.parse(m.json) as ParseOutcome[]) : m.outcomes).forEach((o, k) => (got[m.chunk * 16 + k] = o));
       });
       w.on('error', reject);
     });
     expect(chunks).toBe(Math.ceil(jobs.length / 16));
+    // Chunks of plain YAML come as JSON text; a chunk with a file js-yaml read (the
+    // alias bomb, the escaped quote) as structured clones.
+    expect(jsonChunks).toBeGreaterThan(0);
+    expect(jsonChunks).toBeLessThan(chunks);
     expect(got).toEqual(expected);
     expect(expected.filter((o) => !o.ok).map((o) => !o.ok && o.code).sort()).toEqual(
       ['file-encoding', 'file-encoding', 'file-encoding', 'file-too-large', 'yaml-limit', 'yaml-syntax', 'yaml-syntax', 'yaml-syntax'].sort(),
