@@ -207,6 +207,8 @@ async function parseAll(jobs: ParseJob[]): Promise<ParseOutcome[]> {
     for (let t = 0; t < threads; t++) {
       const { port1, port2 } = new MessageChannel();
       const worker = new Worker(WORKER_FILE, { workerData: { jobs, counter, chunk: CHUNK, port: port2 }, transferList: [port2] });
+      // From the start: a worker that fails after its last message must not throw here.
+      worker.on('error', ignoreError);
       workers.push({ worker, port: port1, done: false });
     }
   }
