@@ -44386,6 +44386,8 @@ async function parseAll(jobs) {
         for (let t = 0; t < threads; t++) {
             const { port1, port2 } = new external_node_worker_threads_.MessageChannel();
             const worker = new external_node_worker_threads_.Worker(load_WORKER_FILE, { workerData: { jobs, counter, chunk: CHUNK, port: port2 }, transferList: [port2] });
+            // From the start: a worker that fails after its last message must not throw here.
+            worker.on('error', ignoreError);
             workers.push({ worker, port: port1, done: false });
         }
     }
