@@ -2,7 +2,7 @@
 // the main thread and its sibling workers (work stealing, so a slow chunk never
 // leaves a thread idle), parses them and sends the outcomes back.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { parseJob, type ParseJob } from './parse.js';
+import { chunkMessage, parseJob, type ParseJob } from './parse.js';
 
 // `port`: where the outcomes go (the main thread takes them between its own chunks);
 // without one, to the parent.
@@ -13,12 +13,7 @@ for (;;) {
   const c = Atomics.add(next, 0, 1);
   const start = c * chunk;
   if (start >= jobs.length) break;
-  const outcomes = jobs.slice(start, start + chunk).map((job) => parseJob(job));
-  // JSON text when every outcome survives it (failures do; documents when the fast
-  // reader made them): JSON.parse on the main thread is ~2x faster than structured-clone
-  // deserialization, and its objects ~25 % smaller (keys and short strings shared).
-  const json = outcomes.every((o) => !o.ok || o.json);
-  to.postMessage(json ? { chunk: c, json: JSON.stringify(outcomes) } : { chunk: c, outcomes });
+  to.postMessage(chunkMessage(c, jobs.slice(start, start + chunk).map((job) => parseJob(job))));
 }
 to.postMessage({ done: true });
 port?.close();

@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureCompiledCli, REPO } from '../catalog/support.js';
 import { cleanupSpecTrees, datasetYaml, specTree, termYaml } from '../helpers/fixtures.js';
-import { parseJob, type ParseJob, type ParseOutcome } from '../../src/spec/parse.js';
+import { chunkOutcomes, parseJob, type ParseJob, type ParseOutcome, type WorkerMessage } from '../../src/spec/parse.js';
 
 const BIN = path.join(REPO, 'bin', 'metafuse.js');
 let dir: string;
@@ -67,11 +67,11 @@ describe('parse workers', () => {
     let jsonChunks = 0;
     await new Promise<void>((resolve, reject) => {
       const w = new Worker(path.join(REPO, 'lib', 'spec', 'parse-worker.js'), { workerData: { jobs, counter, chunk: 16 } });
-      w.on('message', (m: { chunk: number; outcomes: ParseOutcome[] } | { chunk: number; json: string } | { done: true }) => {
+      w.on('message', (m: WorkerMessage) => {
         if ('done' in m) return resolve();
         chunks++;
         if ('json' in m) jsonChunks++;
-        ('json' in m ? (JSON.parse(m.json) as ParseOutcome[]) : m.outcomes).forEach((o, k) => (got[m.chunk * 16 + k] = o));
+        chunkOutcomes(m).forEach((o, k) => (got[m.chunk * 16 + k] = o));
       });
       w.on('error', reject);
     });
