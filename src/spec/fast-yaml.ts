@@ -149,7 +149,12 @@ function grow(): void {
  */
 function text(s: number, e: number): string {
   if (!copyLong || e - s < 13) return T.slice(s, e);
-  return asciiBytes ? asciiBytes.toString('latin1', s + bytesFrom, e + bytesFrom) : (' ' + T.slice(s, e)).slice(1);
+  return asciiBytes ? asciiBytes.toString('latin1', s + bytesFrom, e + bytesFrom) : detached(T.slice(s, e));
+}
+
+/** A copy of `s` that is not a view of the string it was sliced from (for 13 characters or more, V8's slices are). */
+function detached(s: string): string {
+  return s.length >= 13 ? (' ' + s).slice(1) : s;
 }
 
 /** Skips blank lines and comment lines. */
@@ -210,8 +215,7 @@ function blockSequence(indent: number): unknown[] {
     while (c < e && T.charCodeAt(c) === SPACE) c++;
     if (c < e && T.charCodeAt(c) !== HASH && keyEnd(c, e) >= 0) {
       // "- key: value": a mapping whose keys line up with this first one.
-      LI[li] = c - LS[li]!;
-      list.push(blockNode(c - LS[li]!));
+      list.push(blockNode((LI[li] = c - LS[li]!)));
     } else {
       if (c < e && T.charCodeAt(c) === DASH && (c + 1 === e || T.charCodeAt(c + 1) === SPACE)) throw GIVE_UP; // "- - x"
       list.push(value(c, e, indent, false));
@@ -265,8 +269,7 @@ function keyText(s: number, e: number): string {
   }
   const key = T.slice(s, e);
   if (NOT_AS_WRITTEN.has(key)) throw GIVE_UP;
-  // Short keys are copies already; longer ones must not keep the text.
-  return (KEYS[slot] = key.length >= 13 ? (' ' + key).slice(1) : key);
+  return (KEYS[slot] = detached(key));
 }
 
 /**
@@ -282,8 +285,8 @@ const NOT_AS_WRITTEN = new Set(['null', 'Null', 'NULL', 'true', 'True', 'TRUE', 
  */
 function value(p: number, e: number, indent: number, afterKey: boolean): unknown {
   while (p < e && T.charCodeAt(p) === SPACE) p++;
+  // A space always comes before `p` here: keyEnd and isSequenceItem require one after ":" and "-".
   if (p === e || T.charCodeAt(p) === HASH) {
-    if (p < e && T.charCodeAt(p - 1) !== SPACE) throw GIVE_UP;
     li++;
     skipBlank();
     if (li < lines && LI[li]! > indent) return blockNode(LI[li]!);
@@ -291,7 +294,6 @@ function value(p: number, e: number, indent: number, afterKey: boolean): unknown
     if (!afterKey) throw GIVE_UP;
     return li < lines && LI[li] === indent && isSequenceItem(li) ? blockNode(indent) : null;
   }
-  if (p > 0 && T.charCodeAt(p - 1) !== SPACE) throw GIVE_UP;
   const c = T.charCodeAt(p);
   if (c === 0x7c || c === 0x3e) return blockScalar(p, e, indent); // | >
   let v: unknown;
