@@ -5,7 +5,7 @@
 // measure() runs `node <args>` once: wall time from spawn to exit, and the CPU time
 // and peak RSS from `/usr/bin/time -v` when it exists (else from the child's own
 // process.resourceUsage(), reported by bench/child.mjs).
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -149,4 +149,24 @@ export function fmtBytes(n) {
 export function machine() {
   const cpu = os.cpus()[0]?.model?.replace(/\s+/g, ' ').trim() ?? 'unknown CPU';
   return `${os.availableParallelism()} CPUs (${cpu}), ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB memory, ${os.type()} ${os.release()} ${os.arch()}, Node ${process.version}`;
+}
+
+/**
+ * Fixed CPU work of the kinds a build does (parsing, hashing, string building) in
+ * a fresh process: ms. bench/regression.mjs divides by it; bench/run.mjs reports
+ * it as the machine's speed at the moment of a table.
+ */
+export function reference() {
+  const script = `
+    const { createHash } = require('node:crypto');
+    const t = performance.now();
+    let acc = '';
+    for (let i = 0; i < 60000; i++) {
+      const o = { name: 'dataset_' + i, fields: [{ name: 'id', type: 'int64' }, { name: 'v', type: 'string' }], tags: ['a', 'b'] };
+      const s = JSON.stringify(o);
+      acc = createHash('sha256').update(s + acc).digest('hex');
+      JSON.parse(s);
+    }
+    process.stdout.write(String(performance.now() - t));`;
+  return Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }));
 }

@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { measure } from './harness.mjs';
+import { measure, reference } from './harness.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const corpus = path.join(root, 'bench', 'out', 'specs-1000');
@@ -20,22 +20,6 @@ const RUNS = 5;
 const LIMIT = 2;
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-/** Fixed CPU work of the kinds a build does (parsing, hashing, string building), in a fresh process. */
-function reference() {
-  const script = `
-    const { createHash } = require('node:crypto');
-    const t = performance.now();
-    let acc = '';
-    for (let i = 0; i < 60000; i++) {
-      const o = { name: 'dataset_' + i, fields: [{ name: 'id', type: 'int64' }, { name: 'v', type: 'string' }], tags: ['a', 'b'] };
-      const s = JSON.stringify(o);
-      acc = createHash('sha256').update(s + acc).digest('hex');
-      JSON.parse(s);
-    }
-    process.stdout.write(String(performance.now() - t));`;
-  return Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }));
-}
 
 /** One build of the 1k corpus, a fresh process timed from spawn to exit (bench/harness.mjs, like bench/run.mjs). */
 async function build() {

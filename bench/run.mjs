@@ -26,7 +26,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DIFF_ARGS, prepareDiffRepo } from './diff.mjs';
-import { bin, fail, fmtBytes, fmtMs, fmtRss, generator, machine, outRoot, repeat, root, spread, useTime } from './harness.mjs';
+import { bin, fail, fmtBytes, fmtMs, fmtRss, generator, machine, outRoot, reference, repeat, root, spread, useTime } from './harness.mjs';
 
 const docPath = path.join(root, 'docs', 'benchmarks.md');
 const START = '<!-- bench:start -->';
@@ -153,6 +153,9 @@ const rel = (p) => path.relative(root, p);
 const results = new Map(); // size → { key → summary }
 const corpora = [];
 const loadBefore = os.loadavg()[0];
+/** The machine's speed at the moment (bench/harness.mjs reference()): medians of 5 before and 5 after the runs. */
+const speedCheck = () => spread(Array.from({ length: 5 }, reference)).median;
+const referenceBefore = speedCheck();
 mkdirSync(outRoot, { recursive: true });
 
 for (const size of sizes) {
@@ -258,6 +261,7 @@ for (const size of sizes) {
   });
 }
 const loadAfter = os.loadavg()[0];
+const referenceAfter = speedCheck();
 
 // ---------------------------------------------------------------- the issue's table
 
@@ -367,7 +371,9 @@ const corpusTable = [
 const rowsRun = ['validate', 'build', doQueries && 'search/show/lineage', doPull && 'pull', doDiff && 'diff', doServe && 'serve'].filter(Boolean).join(', ');
 const body = `Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}.
 1-minute load average ${loadBefore.toFixed(2)} before and ${loadAfter.toFixed(2)} after the runs (other work
-on the machine inflates wall times more than CPU times). Rows run: ${rowsRun}. ${runs} runs per row, each a
+on the machine inflates wall times more than CPU times). The machine's speed varies by 10–20 % within an hour
+here: the fixed reference workload of \`bench/regression.mjs\` took a median ${fmtMs(referenceBefore)} before and ${fmtMs(referenceAfter)} after
+the runs (larger is slower; compare tables by it). Rows run: ${rowsRun}. ${runs} runs per row, each a
 fresh process; "median (min – max)" is over the runs. Process rows: wall time from spawn to exit; in-process
 rows: each run's p95 of single calls; serve: each run's p99. Targets (issue 8) exist for 10,000 and 50,000
 datasets only. Peak RSS by ${useTime ? '`/usr/bin/time -v`' : '`process.resourceUsage()`'}. Corpus seed ${seed}.
