@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { measure, reference } from './harness.mjs';
+import { measure, reference, spread } from './harness.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const corpus = path.join(root, 'bench', 'out', 'specs-1000');
@@ -19,7 +19,7 @@ const baselineFile = path.join(root, 'bench', 'baseline.json');
 const RUNS = 5;
 const LIMIT = 2;
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs) => spread(xs).median;
 
 /** One build of the 1k corpus, a fresh process timed from spawn to exit (bench/harness.mjs, like bench/run.mjs). */
 async function build() {
