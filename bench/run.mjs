@@ -371,9 +371,9 @@ const corpusTable = [
 const rowsRun = ['validate', 'build', doQueries && 'search/show/lineage', doPull && 'pull', doDiff && 'diff', doServe && 'serve'].filter(Boolean).join(', ');
 const body = `Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}.
 1-minute load average ${loadBefore.toFixed(2)} before and ${loadAfter.toFixed(2)} after the runs (other work
-on the machine inflates wall times more than CPU times). The machine's speed also drifts (here by 10 % to
-1.5× within an hour): the fixed reference workload of \`bench/regression.mjs\` took a median ${fmtMs(referenceBefore)} before and ${fmtMs(referenceAfter)} after
-the runs (larger is slower; compare tables by it). Rows run: ${rowsRun}. ${runs} runs per row, each a
+on the machine inflates wall times more than CPU times). The machine's speed also drifts, by up to 1.7× within an
+hour: the fixed reference workload of \`bench/regression.mjs\` took a median ${fmtMs(referenceBefore)} before and ${fmtMs(referenceAfter)} after
+the runs, ${(Math.max(referenceBefore, referenceAfter) / Math.min(referenceBefore, referenceAfter)).toFixed(2)}× apart (larger is slower; compare tables by it). Rows run: ${rowsRun}. ${runs} runs per row, each a
 fresh process; "median (min – max)" is over the runs. Process rows: wall time from spawn to exit; in-process
 rows: each run's p95 of single calls; serve: each run's p99. Targets (issue 8) exist for 10,000 and 50,000
 datasets only. Peak RSS by ${useTime ? '`/usr/bin/time -v`' : '`process.resourceUsage()`'}. Corpus seed ${seed}.
