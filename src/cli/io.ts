@@ -12,13 +12,48 @@ export interface Io {
 
 export function processIo(): Io {
   const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
+  watchOutput();
   return {
-    out: (t) => void process.stdout.write(t),
-    err: (t) => void process.stderr.write(t),
+    out: (t) => void (closed.stdout || process.stdout.write(t)),
+    err: (t) => void (closed.stderr || process.stderr.write(t)),
     color: Boolean(process.stdout.isTTY) && !noColor && process.env.TERM !== 'dumb',
     errIsTTY: Boolean(process.stderr.isTTY),
     errColumns: process.stderr.isTTY ? process.stderr.columns : undefined,
   };
+}
+
+const closed = { stdout: false, stderr: false };
+let failure: string | undefined;
+let watching = false;
+
+/**
+ * Why the command's output could not be written (a full disk, a closed file), or
+ * undefined: the output is then incomplete and the command must not exit 0.
+ */
+export function outputFailure(): string | undefined {
+  return failure;
+}
+
+/**
+ * A failed write to stdout or stderr stops further writes there instead of
+ * crashing the process with an unhandled 'error' event. A reader that stops
+ * reading (`metafuse list | head`, EPIPE) is no failure: the command finishes
+ * with its own exit code, as command-line tools do. Any other failure is
+ * reported on stderr and makes the exit code 1; it may come after the command
+ * has returned (writes to a pipe report it a tick later), hence process.exitCode.
+ */
+function watchOutput(): void {
+  if (watching) return;
+  watching = true;
+  for (const which of ['stdout', 'stderr'] as const) {
+    process[which].on('error', (e: NodeJS.ErrnoException) => {
+      closed[which] = true;
+      if (e.code === 'EPIPE') return;
+      failure ??= `cannot write to ${which}: ${e.message}`;
+      process.exitCode = 1;
+      if (!closed.stderr) process.stderr.write(`metafuse: ${failure}\n`);
+    });
+  }
 }
 
 /** A captured Io for tests and for embedding. */

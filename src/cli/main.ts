@@ -1,7 +1,7 @@
 // The `metafuse` command: dispatch, help, exit codes, and the one place where
 // unexpected errors are caught (a message, never a stack trace, unless METAFUSE_DEBUG=1).
 import { CommandError, EXIT, parseCommandArgs, UsageError, type Command } from './command.js';
-import { processIo, type Io } from './io.js';
+import { outputFailure, processIo, type Io } from './io.js';
 
 export interface CommandEntry {
   name: string;
@@ -66,7 +66,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       io.out(`${entry.summary}\n\nUsage: ${cmd.usage}\n\n${cmd.help}\n`);
       return EXIT.ok;
     }
-    return await cmd.run(args, io);
+    const code = await cmd.run(args, io);
+    return outputFailure() === undefined ? code : EXIT.invalid;
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`metafuse ${name}: ${e.message}\nRun "metafuse ${name} --help" for usage.\n`);

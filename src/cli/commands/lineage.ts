@@ -52,32 +52,62 @@ function mermaid(g: LineageGraph): string {
   });
 }
 
-/** Two indented trees: what NAME reads (upstream) and what reads NAME (downstream). */
+/**
+ * Two indented trees: what NAME reads (upstream) and what reads NAME (downstream).
+ * Each dataset is drawn once, under the first dataset (in drawing order) one hop
+ * nearer to NAME, so a tree is never deeper than --depth; its other mentions say
+ * where it is drawn. (Expanding each dataset where it is first met instead
+ * followed the longest way round: a tree thousands of levels deep, with lines as
+ * long, for a graph whose datasets are all two hops from NAME.)
+ */
 function renderTree(g: LineageGraph, io: Io): string {
   const up = new Map<string, string[]>();
   const down = new Map<string, string[]>();
+  const add = (m: Map<string, string[]>, from: string, to: string) => {
+    const list = m.get(from);
+    if (list) list.push(to);
+    else m.set(from, [to]);
+  };
   for (const e of g.edges) {
-    up.set(e.to, [...(up.get(e.to) ?? []), e.from]);
-    down.set(e.from, [...(down.get(e.from) ?? []), e.to]);
+    add(up, e.to, e.from);
+    add(down, e.from, e.to);
   }
-  const depthOf = new Map(g.nodes.map((n) => [n.name, n.depth]));
+  const hops = new Map(g.nodes.map((n) => [n.name, Math.abs(n.depth)]));
   let s = paint(io, 'bold', g.root) + '\n';
-  const tree = (children: Map<string, string[]>, keep: (d: number) => boolean, title: string) => {
-    const seen = new Set<string>([g.root]);
+  const tree = (edges: Map<string, string[]>, side: (depth: number) => boolean, title: string) => {
+    const inTree = new Set(g.nodes.filter((n) => side(n.depth)).map((n) => n.name));
+    const kids = new Map<string, string[]>();
+    const kidsOf = (name: string): string[] => {
+      let list = kids.get(name);
+      if (!list) kids.set(name, (list = (edges.get(name) ?? []).filter((k) => inTree.has(k)).sort()));
+      return list;
+    };
+    // Where each dataset is drawn: under a dataset one hop nearer, the first in drawing order.
+    const parent = new Map<string, string>();
+    const place = (name: string, level: number) => {
+      for (const k of kidsOf(name)) {
+        if (hops.get(k) !== level + 1 || parent.has(k)) continue;
+        parent.set(k, name);
+        place(k, level + 1);
+      }
+    };
+    place(g.root, 0);
+    const drawn = new Set<string>();
     const lines: string[] = [];
-    const visit = (name: string, prefix: string) => {
-      const kids = (children.get(name) ?? []).filter((k) => keep(depthOf.get(k) ?? 0)).sort();
-      kids.forEach((k, i) => {
-        const last = i === kids.length - 1;
-        const repeat = seen.has(k);
-        lines.push(`${prefix}${last ? '└─ ' : '├─ '}${k}${repeat ? paint(io, 'dim', ' (shown above)') : ''}`);
-        if (!repeat) {
-          seen.add(k);
-          visit(k, prefix + (last ? '   ' : '│  '));
+    const draw = (name: string, prefix: string) => {
+      const list = kidsOf(name);
+      list.forEach((k, i) => {
+        const last = i === list.length - 1;
+        const here = parent.get(k) === name && !drawn.has(k);
+        const where = here ? '' : paint(io, 'dim', drawn.has(k) ? ' (shown above)' : ' (shown below)');
+        lines.push(`${prefix}${last ? '└─ ' : '├─ '}${k}${where}`);
+        if (here) {
+          drawn.add(k);
+          draw(k, prefix + (last ? '   ' : '│  '));
         }
       });
     };
-    visit(g.root, '  ');
+    draw(g.root, '  ');
     if (lines.length) s += `${paint(io, 'dim', title)}\n${lines.join('\n')}\n`;
   };
   tree(up, (d) => d < 0, 'upstream (reads from):');
