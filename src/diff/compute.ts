@@ -1,6 +1,7 @@
 // Two models in, a classified list of changes out: what changed, whether it breaks
 // consumers, and which downstream datasets and fields it reaches.
 import { sameMeaning } from '../spec/digest.js';
+import { addTo } from '../multimap.js';
 import { datasetKey, type Dataset, type DatasetId, type Field, type GlossaryTerm, type Model } from '../spec/model.js';
 import { isSafeWidening, typeShape } from './widening.js';
 
@@ -302,7 +303,7 @@ function addImpact(changes: Change[], base: Model, head: Model, name: Namer, ren
           const k = `${datasetKey(c)}\u0000${c.field}`;
           if (!fieldDown.has(k)) {
             fieldDown.set(k, new Set());
-            fieldsWithReaders.set(datasetKey(c), [...(fieldsWithReaders.get(datasetKey(c)) ?? []), c.field]);
+            addTo(fieldsWithReaders, datasetKey(c), c.field);
           }
           fieldDown.get(k)!.add(`${datasetKey(d)}\u0000${f.path}`);
         }
@@ -311,7 +312,7 @@ function addImpact(changes: Change[], base: Model, head: Model, name: Namer, ren
   }
   // Changes name datasets as shown; map display names back to keys (renamed ones by their old key too).
   const keyOfShown = new Map<string, string[]>();
-  for (const [k, id] of ids) keyOfShown.set(name(id), [...(keyOfShown.get(name(id)) ?? []), k]);
+  for (const [k, id] of ids) addTo(keyOfShown, name(id), k);
   for (const [b, h] of renames) keyOfShown.set(name(h), [datasetKey(h), datasetKey(b)]);
 
   const memo = new Map<string, Array<{ name: string; depth: number }>>();

@@ -1,6 +1,7 @@
 // A diff rendered three ways: text for terminals, JSON for tools, and Markdown
 // for pull-request comments and job summaries (kept within GitHub's limits).
 import { renderMermaid } from '../render/mermaid.js';
+import { addTo } from '../multimap.js';
 import type { Change, ChangeValue, DiffResult, Severity } from './compute.js';
 
 export interface DiffSide {
@@ -214,7 +215,7 @@ export function renderMarkdown(r: DiffResult, sides: DiffSides, options: Markdow
   const byDataset = new Map<string, Change[]>();
   for (const c of r.changes) {
     const k = c.dataset ?? `glossary term ${c.term}`;
-    byDataset.set(k, [...(byDataset.get(k) ?? []), c]);
+    addTo(byDataset, k, c);
   }
   const groups = [...byDataset].sort(([a, ca], [b, cb]) => worst(ca) - worst(cb) || (a < b ? -1 : 1));
   const tail = (n: number) => `\n… and ${plural(n, 'more dataset')} with changes; ${hint}.\n`;

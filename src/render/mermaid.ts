@@ -1,5 +1,6 @@
 // Mermaid flowcharts from a node/edge list, shared by `lineage --format mermaid`,
 // the diff's Markdown report and the PR comment.
+import { addTo } from '../multimap.js';
 
 export interface MermaidNode {
   id: string;
@@ -31,7 +32,7 @@ export function renderMermaid(g: MermaidGraph): string {
   }
   for (const [name, style] of Object.entries(g.classDefs ?? {})) lines.push(`  classDef ${name} ${style}`);
   const byClass = new Map<string, string[]>();
-  for (const n of g.nodes) if (n.cls) byClass.set(n.cls, [...(byClass.get(n.cls) ?? []), ids.get(n.id)!]);
+  for (const n of g.nodes) if (n.cls) addTo(byClass, n.cls, ids.get(n.id)!);
   for (const [cls, members] of byClass) lines.push(`  class ${members.join(',')} ${cls}`);
   return lines.join('\n') + '\n';
 }

@@ -2,6 +2,7 @@
 // (upstream on the left). Loaded lazily, only by the lineage page.
 import cytoscape, { type Core, type ElementDefinition, type StylesheetJson } from 'cytoscape';
 import dagre from 'cytoscape-dagre';
+import { addTo } from '../multimap';
 import type { Lineage } from './types';
 
 cytoscape.use(dagre);
@@ -92,11 +93,11 @@ function columnPositions(g: Lineage, vertical: boolean): Map<string, { x: number
   const depthOf = new Map(g.nodes.map((n) => [n.name, n.depth]));
   const neighbours = new Map<string, string[]>();
   for (const e of g.edges) {
-    neighbours.set(e.from, [...(neighbours.get(e.from) ?? []), e.to]);
-    neighbours.set(e.to, [...(neighbours.get(e.to) ?? []), e.from]);
+    addTo(neighbours, e.from, e.to);
+    addTo(neighbours, e.to, e.from);
   }
   const columns = new Map<number, string[]>();
-  for (const n of g.nodes) columns.set(n.depth, [...(columns.get(n.depth) ?? []), n.name]);
+  for (const n of g.nodes) addTo(columns, n.depth, n.name);
   const index = new Map<string, number>();
   const place = (d: number) => {
     const col = columns.get(d);

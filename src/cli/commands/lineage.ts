@@ -1,5 +1,6 @@
 import { lineage, MAX_LINEAGE_DEPTH, type Direction, type LineageGraph } from '../../catalog/queries.js';
 import { renderMermaid } from '../../render/mermaid.js';
+import { addTo } from '../../multimap.js';
 import { choiceOption, EXIT, intOption, type Command } from '../command.js';
 import { CATALOG_HELP, CATALOG_OPTIONS, withCatalog } from '../catalog-arg.js';
 import { paint, type Io } from '../io.js';
@@ -63,14 +64,9 @@ function mermaid(g: LineageGraph): string {
 function renderTree(g: LineageGraph, io: Io): string {
   const up = new Map<string, string[]>();
   const down = new Map<string, string[]>();
-  const add = (m: Map<string, string[]>, from: string, to: string) => {
-    const list = m.get(from);
-    if (list) list.push(to);
-    else m.set(from, [to]);
-  };
   for (const e of g.edges) {
-    add(up, e.to, e.from);
-    add(down, e.from, e.to);
+    addTo(up, e.to, e.from);
+    addTo(down, e.from, e.to);
   }
   const hops = new Map(g.nodes.map((n) => [n.name, Math.abs(n.depth)]));
   let s = paint(io, 'bold', g.root) + '\n';

@@ -2,6 +2,7 @@
 // definition, synonyms, relatives and the datasets and fields that use it.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
+import { addTo } from '../../multimap';
 import { api, useJson } from '../api';
 import { loadMarkdown } from '../markdown-lazy';
 import { href, restoreScroll } from '../router';
@@ -67,7 +68,7 @@ function TermTree({ terms }: { terms: TermSummary[] }) {
     const children = new Map<string, TermSummary[]>();
     const roots: TermSummary[] = [];
     for (const t of terms) {
-      if (t.parent && ids.has(t.parent) && t.parent !== t.id) children.set(t.parent, [...(children.get(t.parent) ?? []), t]);
+      if (t.parent && ids.has(t.parent) && t.parent !== t.id) addTo(children, t.parent, t);
       else roots.push(t);
     }
     return { roots, children };

@@ -2,6 +2,7 @@
 // controls (direction, depth, column lineage) in the URL, and the same graph
 // as lists for keyboards and screen readers.
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { addTo } from '../../multimap';
 import { api, useJson } from '../api';
 import type { GraphHandle } from '../graph';
 import { href, navigate, restoreScroll } from '../router';
@@ -185,7 +186,7 @@ function Graph({ g }: { g: Lineage }) {
 
 function NodeLists({ g }: { g: Lineage }) {
   const byDepth = new Map<number, string[]>();
-  for (const n of g.nodes) byDepth.set(n.depth, [...(byDepth.get(n.depth) ?? []), n.name]);
+  for (const n of g.nodes) addTo(byDepth, n.depth, n.name);
   const depths = [...byDepth.keys()].sort((a, b) => a - b);
   const label = (d: number) => (d === 0 ? 'This dataset' : d < 0 ? `${-d} ${d === -1 ? 'step' : 'steps'} upstream` : `${d} ${d === 1 ? 'step' : 'steps'} downstream`);
   return (
