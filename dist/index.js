@@ -29595,7 +29595,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(49654);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(51372);
 // Entry point of the GitHub Action (bundled into dist/index.js).
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -29605,7 +29605,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 49654:
+/***/ 51372:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -48145,6 +48145,19 @@ const DIAGNOSTIC_ANNOTATIONS = {
     warning: constants_LIMITS.annotationsPerSeverity - 3,
 };
 
+;// CONCATENATED MODULE: ./lib/multimap.js
+// Grouping values by key. Copying a group's array to add each value (`[...(m.get(k) ?? []), v]`)
+// is quadratic in the group's size: a lineage graph of 8,000 datasets has columns and
+// neighbour lists that large (seconds in a browser tab).
+/** Appends `value` to the list of `key` in `map`, creating the list on first use. */
+function addTo(map, key, value) {
+    const list = map.get(key);
+    if (list)
+        list.push(value);
+    else
+        map.set(key, [value]);
+}
+
 ;// CONCATENATED MODULE: ./lib/diff/widening.js
 // Which type changes a consumer can absorb without breaking (safe widenings).
 // Documented with the reasoning in docs/diff.md.
@@ -48259,6 +48272,7 @@ function erase(t) {
 ;// CONCATENATED MODULE: ./lib/diff/compute.js
 // Two models in, a classified list of changes out: what changed, whether it breaks
 // consumers, and which downstream datasets and fields it reaches.
+
 
 
 
@@ -48543,7 +48557,7 @@ function addImpact(changes, base, head, name, renames) {
                     const k = `${datasetKey(c)}\u0000${c.field}`;
                     if (!fieldDown.has(k)) {
                         fieldDown.set(k, new Set());
-                        fieldsWithReaders.set(datasetKey(c), [...(fieldsWithReaders.get(datasetKey(c)) ?? []), c.field]);
+                        addTo(fieldsWithReaders, datasetKey(c), c.field);
                     }
                     fieldDown.get(k).add(`${datasetKey(d)}\u0000${f.path}`);
                 }
@@ -48553,7 +48567,7 @@ function addImpact(changes, base, head, name, renames) {
     // Changes name datasets as shown; map display names back to keys (renamed ones by their old key too).
     const keyOfShown = new Map();
     for (const [k, id] of ids)
-        keyOfShown.set(name(id), [...(keyOfShown.get(name(id)) ?? []), k]);
+        addTo(keyOfShown, name(id), k);
     for (const [b, h] of renames)
         keyOfShown.set(name(h), [datasetKey(h), datasetKey(b)]);
     const memo = new Map();
@@ -48624,6 +48638,7 @@ function cmp(a, b) {
 ;// CONCATENATED MODULE: ./lib/render/mermaid.js
 // Mermaid flowcharts from a node/edge list, shared by `lineage --format mermaid`,
 // the diff's Markdown report and the PR comment.
+
 /** Mermaid's own escape for text inside a quoted label. */
 function mermaidLabel(text) {
     return `"${text.replace(/&/g, '#amp;').replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;').replace(/[\r\n]+/g, ' ')}"`;
@@ -48644,7 +48659,7 @@ function renderMermaid(g) {
     const byClass = new Map();
     for (const n of g.nodes)
         if (n.cls)
-            byClass.set(n.cls, [...(byClass.get(n.cls) ?? []), ids.get(n.id)]);
+            addTo(byClass, n.cls, ids.get(n.id));
     for (const [cls, members] of byClass)
         lines.push(`  class ${members.join(',')} ${cls}`);
     return lines.join('\n') + '\n';
@@ -48653,6 +48668,7 @@ function renderMermaid(g) {
 ;// CONCATENATED MODULE: ./lib/diff/render.js
 // A diff rendered three ways: text for terminals, JSON for tools, and Markdown
 // for pull-request comments and job summaries (kept within GitHub's limits).
+
 
 /**
  * One side of a diff for rendering. Its spec hash is computed when read: only the
@@ -48835,7 +48851,7 @@ function renderMarkdown(r, sides, options = {}) {
     const byDataset = new Map();
     for (const c of r.changes) {
         const k = c.dataset ?? `glossary term ${c.term}`;
-        byDataset.set(k, [...(byDataset.get(k) ?? []), c]);
+        addTo(byDataset, k, c);
     }
     const groups = [...byDataset].sort(([a, ca], [b, cb]) => worst(ca) - worst(cb) || (a < b ? -1 : 1));
     const tail = (n) => `\n… and ${plural(n, 'more dataset')} with changes; ${hint}.\n`;
