@@ -14,6 +14,9 @@ const servers: RunningServer[] = [];
 let big: string;
 let hostile: string;
 let locked: string;
+let hub: string;
+/** Datasets read by `hub`: more than the page draws at once (DRAW_AT_ONCE_MAX, 2,000, in LineagePage.tsx). */
+const HUB_SOURCES = 2100;
 const TOKEN = 'correct horse battery staple';
 
 const XSS_SCRIPT = '<script>window.__xss=1</script>';
@@ -62,6 +65,16 @@ beforeAll(async () => {
   hostile = path.join(dir, 'hostile.db');
   await cli(['build', '--specs', path.join(dir, 'hostile'), '--out', hostile]);
   locked = hostile;
+  const sources = Array.from({ length: HUB_SOURCES }, (_, i) => `s${String(i).padStart(4, '0')}`);
+  const dataset = (name: string, upstream: string[]) =>
+    `apiVersion: metafuse/v1\nkind: Dataset\nname: ${name}\nowner: team\ndescription: x\n${upstream.length ? `upstream: [${upstream.join(', ')}]\n` : ''}`;
+  writeTree(path.join(dir, 'hub'), {
+    'metafuse.yaml': 'apiVersion: metafuse/v1\nkind: Catalog\nname: hub\n',
+    ...Object.fromEntries(sources.map((n) => [`datasets/${n}.yaml`, dataset(n, [])])),
+    'datasets/hub.yaml': dataset('hub', sources),
+  });
+  hub = path.join(dir, 'hub.db');
+  await cli(['build', '--specs', path.join(dir, 'hub'), '--out', hub]);
   browser = await launch();
 });
 
@@ -124,6 +137,33 @@ describe('a catalog of 1,000 datasets', () => {
     expect(n).toBeGreaterThan(100);
     expect(await page.locator('#lineage-summary').textContent()).toContain(`${n.toLocaleString('en-US')} datasets`);
     await screenshot(page, 'lineage-1k-desktop');
+    await page.close();
+  });
+});
+
+describe('a lineage graph too large to draw at once', () => {
+  it('offers to draw it, lists its datasets at once, and draws it when asked', async () => {
+    const base = await start(hub);
+    const page = await browser.page();
+    await page.goto(`${base}/lineage/hub?direction=up&depth=1&columns=0`);
+    const box = page.locator('#lineage-graph');
+    await page.locator('#lineage-graph[data-state=deferred]').waitFor({ timeout: 20_000 });
+    const nodes = (HUB_SOURCES + 1).toLocaleString('en-US');
+    expect(await page.locator('.graph-deferred').textContent()).toContain(`${nodes} datasets and ${HUB_SOURCES.toLocaleString('en-US')} edges`);
+    // Nothing drawn, and no zoom buttons for a graph that is not there.
+    expect(await box.getAttribute('data-nodes')).toBeNull();
+    expect(await page.locator('.graph-tools').isVisible()).toBe(false);
+    expect(await page.locator('#lineage-summary').textContent()).toContain(`${nodes} datasets and ${HUB_SOURCES.toLocaleString('en-US')} edges: ${HUB_SOURCES.toLocaleString('en-US')} upstream, 0 downstream`);
+    expect(await page.locator('.node-lists a').count()).toBe(HUB_SOURCES + 1);
+    await screenshot(page, 'lineage-deferred-desktop');
+    await page.getByRole('button', { name: `Draw all ${nodes} datasets` }).click();
+    await page.locator('#lineage-graph[data-state=ready]').waitFor({ timeout: 60_000 });
+    expect(await box.getAttribute('data-nodes')).toBe(String(HUB_SOURCES + 1));
+    expect(await page.locator('.graph-tools').isVisible()).toBe(true);
+    // A small graph is drawn at once: one source and the hub that reads it.
+    await page.goto(`${base}/lineage/s0001?direction=both&depth=all&columns=0`);
+    await page.locator('#lineage-graph[data-state=ready]').waitFor({ timeout: 20_000 });
+    expect(await box.getAttribute('data-nodes')).toBe('2');
     await page.close();
   });
 });
