@@ -14,7 +14,7 @@ import { ArrowSchemaError, readArrowSchema } from '../spec/arrow-schema.js';
 import { loadSpecs, sharedLoading, type LoadOptions, type SpecResult } from '../spec/index.js';
 import { summaryLine } from '../spec/report.js';
 import { openStoreTarget } from '../store/open.js';
-import { emit, publish } from '../store/publish.js';
+import { emit, EmitInputError, publish, unknownUpstreamText } from '../store/publish.js';
 import { pull } from '../store/pull.js';
 import { annotate, workspacePath, type AnnotationSink } from './annotations.js';
 import { upsertComment, type IssuesApi, type PullRef } from './comment.js';
@@ -228,7 +228,10 @@ async function emitStep(s: Settings, env: ActionEnv): Promise<void> {
       sizeBytes: s.emit.sizeBytes,
       upstream: s.emit.upstream,
       runId: s.emit.runId ?? env.runId,
+    }).catch((e: unknown) => {
+      throw e instanceof EmitInputError ? new CheckFailure(`input ${e.message}`) : e;
     });
+    if (outcome.unknownUpstream.length) env.warning(unknownUpstreamText(outcome.unknownUpstream));
     env.setOutput(Outputs.version, String(outcome.version));
     env.setOutput(Outputs.published, 'true');
     const line = `Recorded **${outcome.dataset}** in ${target.url}: version ${outcome.version}${outcome.declared ? '' : ' (observed only: no spec declares it)'}.`;

@@ -93,12 +93,42 @@ export interface EmitOptions {
 export interface EmitOutcome extends WriteOutcome {
   dataset: string;
   declared: boolean;
+  /**
+   * The upstream datasets, as given, that the catalog neither declares nor has seen
+   * emitted: recorded all the same (lineage links them once they exist), and most
+   * often a typo worth telling the caller about.
+   */
+  unknownUpstream: string[];
+}
+
+/** "name" or "tenant/name" in the characters spec names may use (schemas/dataset.schema.json, datasetRef). */
+const DATASET_REF = /^([A-Za-z0-9][A-Za-z0-9_.-]{0,99}\/)?[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$/;
+
+/**
+ * An emit's dataset or upstream is not a dataset name: the caller's mistake, found
+ * before the store is read. The message starts with the input's name (dataset,
+ * upstream), which callers prefix as their users spell it (--dataset, input dataset).
+ */
+export class EmitInputError extends Error {}
+
+/** The warning for EmitOutcome.unknownUpstream. */
+export function unknownUpstreamText(names: readonly string[]): string {
+  const list = names.map((n) => `"${n}"`).join(', ');
+  return `upstream ${list} ${names.length === 1 ? 'is' : 'are'} not in the catalog (a typo?): recorded, and linked once declared in a spec or emitted`;
+}
+
+function checkNames(o: EmitOptions): void {
+  if (!DATASET_REF.test(o.dataset)) throw new EmitInputError(`dataset "${o.dataset}" is not a dataset name ("name" or "tenant/name")`);
+  const bad = (o.upstream ?? []).filter((u) => !DATASET_REF.test(u));
+  if (bad.length) throw new EmitInputError(`upstream ${bad.map((u) => `"${u}"`).join(', ')} ${bad.length === 1 ? 'is not a dataset name' : 'are not dataset names'} ("name" or "tenant/name")`);
 }
 
 export async function emit(target: StoreTarget, o: EmitOptions, policy: RetryPolicy = retryPolicy(), hooks: ProtocolHooks = {}): Promise<EmitOutcome> {
+  checkNames(o);
   const uid = randomBytes(12).toString('hex');
   const observedAt = o.observedAt ?? new Date().toISOString();
   let resolved = { tenant: '', name: o.dataset, declared: false };
+  let unknownUpstream: string[] = [];
   const outcome = await conditionalUpdate(
     target,
     (remote) => {
@@ -106,6 +136,9 @@ export async function emit(target: StoreTarget, o: EmitOptions, policy: RetryPol
       const ref = parseDatasetRef(o.dataset, model.config.defaultTenant);
       const known = model.datasets.find((d) => datasetKey(d) === datasetKey(ref));
       resolved = { tenant: known?.tenant ?? ref.tenant, name: known?.name ?? ref.name, declared: known !== undefined };
+      // Relative to the dataset's tenant, as the build resolves an observation's upstream.
+      const exists = new Set([...model.datasets.map(datasetKey), ...remote.observations.map((r) => datasetKey({ tenant: r.tenant, name: r.dataset })), datasetKey(resolved)]);
+      unknownUpstream = (o.upstream ?? []).filter((u) => !exists.has(datasetKey(parseDatasetRef(u, resolved.tenant))));
       const row: ObservationRow = {
         uid,
         tenant: resolved.tenant,
@@ -128,7 +161,7 @@ export async function emit(target: StoreTarget, o: EmitOptions, policy: RetryPol
     policy,
     hooks,
   );
-  return { ...outcome, dataset: resolved.tenant === '' ? o.dataset : `${resolved.tenant}/${resolved.name}`, declared: resolved.declared };
+  return { ...outcome, dataset: resolved.tenant === '' ? o.dataset : `${resolved.tenant}/${resolved.name}`, declared: resolved.declared, unknownUpstream };
 }
 
 function emptyModel(): Model {

@@ -113,10 +113,19 @@ describe('emit from a pipeline job to a shared folder', () => {
     expect(first.outputs).toEqual({ version: '2', published: 'true' });
     expect(first.summary).toContain(`Recorded **acme/orders_daily** in file://${target}: version 2.`);
 
-    const second = await emit({ dataset: 'scratch/ad_hoc_export', 'row-count': '7', 'run-id': 'nightly-2026-05-12' });
+    expect(first.warnings).toEqual([]);
+
+    // An upstream the catalog does not know (a typo) is recorded, with a warning.
+    const second = await emit({ dataset: 'scratch/ad_hoc_export', 'row-count': '7', 'run-id': 'nightly-2026-05-12', upstream: 'acme/orders_daly' });
     expect(second.code).toBe(0);
     expect(second.outputs).toEqual({ version: '3', published: 'true' });
     expect(second.summary).toContain('version 3 (observed only: no spec declares it)');
+    expect(second.warnings.map((w) => w.message)).toEqual(['upstream "acme/orders_daly" is not in the catalog (a typo?): recorded, and linked once declared in a spec or emitted']);
+
+    // A name that no spec could declare fails the step before anything is written.
+    const bad = await emit({ dataset: 'ad hoc export', 'row-count': '1' });
+    expect(bad.code).toBe(1);
+    expect(bad.errors.map((e) => e.message)).toEqual(['input dataset "ad hoc export" is not a dataset name ("name" or "tenant/name")']);
 
     expect(existsSync(`${target}.meta.json`)).toBe(true);
     const db = new Database(target, { readonly: true });
@@ -124,7 +133,7 @@ describe('emit from a pipeline job to a shared folder', () => {
       const rows = db.prepare('SELECT tenant, dataset, run_id, row_count, size_bytes, schema IS NOT NULL AS has_schema, upstream FROM observations ORDER BY id').all();
       expect(rows).toEqual([
         { tenant: 'acme', dataset: 'orders_daily', run_id: '9876543210', row_count: 182340, size_bytes: 48213904, has_schema: 1, upstream: '["orders_raw","partner/partner_orders"]' },
-        { tenant: 'scratch', dataset: 'ad_hoc_export', run_id: 'nightly-2026-05-12', row_count: 7, size_bytes: null, has_schema: 0, upstream: null },
+        { tenant: 'scratch', dataset: 'ad_hoc_export', run_id: 'nightly-2026-05-12', row_count: 7, size_bytes: null, has_schema: 0, upstream: '["acme/orders_daly"]' },
       ]);
       expect(db.prepare("SELECT value FROM catalog_meta WHERE key = 'version'").get()).toEqual({ value: '3' });
     } finally {

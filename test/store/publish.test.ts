@@ -245,6 +245,30 @@ describe('errors', () => {
     }
   }, 60_000);
 
+  test('emit: a name no spec could declare is a usage error before the store is read; an unknown upstream is recorded with a warning', async () => {
+    const env = childEnv({ METAFUSE_CACHE_DIR: tempDir('metafuse-cache-') });
+    const url = backends.get('file')!.url('emit-names/catalog.db');
+    const specs = writeSpecs(path.join(tempDir(), 'specs'), 'emit-names');
+    expect((await run(['publish', '--specs', specs, '--to', url], env, [])).code).toBe(0);
+    for (const [args, message] of [
+      [['--dataset', 'orders daily'], '--dataset "orders daily" is not a dataset name ("name" or "tenant/name")'],
+      [['--dataset', 'orders_daily', '--upstream', 'orders_raw,a b,/x'], '--upstream "a b", "/x" are not dataset names ("name" or "tenant/name")'],
+    ] as const) {
+      const r = await run(['emit', '--to', url, ...args], env, []);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`metafuse emit: ${message}\n`);
+    }
+    expect((await catalogFacts(url)).version).toBe(1);
+    // Upstreams are resolved in the dataset's tenant (acme): orders_raw is declared, ad_hoc_export emitted below.
+    const first = await run(['emit', '--to', url, '--dataset', 'ad_hoc_export', '--row-count', '1'], env, []);
+    expect(first.code).toBe(0);
+    expect(first.stderr).not.toContain('warning');
+    const r = await run(['emit', '--to', url, '--dataset', 'orders_daily', '--upstream', 'orders_raw,ad_hoc_export,ordres_raw,other/orders_raw'], env, []);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('warning: upstream "ordres_raw", "other/orders_raw" are not in the catalog (a typo?): recorded, and linked once declared in a spec or emitted\n');
+    expect((await catalogFacts(url)).version).toBe(3);
+  });
+
   test('a URL with credentials in it is refused without echoing them', async () => {
     const env = childEnv({ METAFUSE_CACHE_DIR: tempDir('metafuse-cache-') });
     const urls = [

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { flattenFields, type ObservedField } from '../../catalog/observations.js';
 import { ArrowSchemaError, readArrowSchema } from '../../spec/arrow-schema.js';
 import { openStoreTarget } from '../../store/open.js';
-import { emit } from '../../store/publish.js';
+import { emit, EmitInputError, unknownUpstreamText } from '../../store/publish.js';
 import { CommandError, EXIT, intOption, stringOption, type Command } from '../command.js';
 import { paint } from '../io.js';
 import { withStoreErrors } from '../store-errors.js';
@@ -37,9 +37,6 @@ Options:
     const dataset = stringOption(args, 'dataset');
     if (!to) throw new CommandError('--to URL is required', EXIT.usage);
     if (!dataset) throw new CommandError('--dataset NAME is required', EXIT.usage);
-    if (!/^([A-Za-z0-9][A-Za-z0-9_.-]{0,99}\/)?[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$/.test(dataset)) {
-      throw new CommandError(`--dataset "${dataset}" is not a dataset name ("name" or "tenant/name")`, EXIT.usage);
-    }
     const rowCount = intOption(args, 'row-count', -1, 0);
     const sizeBytes = intOption(args, 'size-bytes', -1, 0);
     let schema: ObservedField[] | undefined;
@@ -64,9 +61,12 @@ Options:
         sizeBytes: sizeBytes >= 0 ? sizeBytes : undefined,
         upstream,
         runId: stringOption(args, 'run-id') ?? process.env.GITHUB_RUN_ID,
+      }).catch((e: unknown) => {
+        throw e instanceof EmitInputError ? new CommandError(`--${e.message}`, EXIT.usage) : e;
       });
       const note = outcome.declared ? '' : paint(io, 'yellow', ' (observed only: no spec declares it)');
       io.err(`recorded ${outcome.dataset} in ${target.url}: version ${outcome.version}${note}\n`);
+      if (outcome.unknownUpstream.length) io.err(paint(io, 'yellow', `warning: ${unknownUpstreamText(outcome.unknownUpstream)}\n`));
       io.out(`${JSON.stringify({ status: outcome.status, version: outcome.version, dataset: outcome.dataset, declared: outcome.declared, attempts: outcome.attempts, conflicts: outcome.conflicts })}\n`);
       return EXIT.ok;
     });
