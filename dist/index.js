@@ -49036,15 +49036,41 @@ async function keepHistory(target, body, version, metadata, keep) {
     for (const old of versions.slice(keep))
         await target.store.delete(old.k);
 }
+/** "name" or "tenant/name" in the characters spec names may use (schemas/dataset.schema.json, datasetRef). */
+const DATASET_REF = /^([A-Za-z0-9][A-Za-z0-9_.-]{0,99}\/)?[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$/;
+/**
+ * An emit's dataset or upstream is not a dataset name: the caller's mistake, found
+ * before the store is read. The message starts with the input's name (dataset,
+ * upstream), which callers prefix as their users spell it (--dataset, input dataset).
+ */
+class EmitInputError extends Error {
+}
+/** The warning for EmitOutcome.unknownUpstream. */
+function unknownUpstreamText(names) {
+    const list = names.map((n) => `"${n}"`).join(', ');
+    return `upstream ${list} ${names.length === 1 ? 'is' : 'are'} not in the catalog (a typo?): recorded, and linked once declared in a spec or emitted`;
+}
+function checkNames(o) {
+    if (!DATASET_REF.test(o.dataset))
+        throw new EmitInputError(`dataset "${o.dataset}" is not a dataset name ("name" or "tenant/name")`);
+    const bad = (o.upstream ?? []).filter((u) => !DATASET_REF.test(u));
+    if (bad.length)
+        throw new EmitInputError(`upstream ${bad.map((u) => `"${u}"`).join(', ')} ${bad.length === 1 ? 'is not a dataset name' : 'are not dataset names'} ("name" or "tenant/name")`);
+}
 async function emit(target, o, policy = retryPolicy(), hooks = {}) {
+    checkNames(o);
     const uid = (0,external_node_crypto_.randomBytes)(12).toString('hex');
     const observedAt = o.observedAt ?? new Date().toISOString();
     let resolved = { tenant: '', name: o.dataset, declared: false };
+    let unknownUpstream = [];
     const outcome = await conditionalUpdate(target, (remote) => {
         const model = remote.model ?? emptyModel();
         const ref = parseDatasetRef(o.dataset, model.config.defaultTenant);
         const known = model.datasets.find((d) => datasetKey(d) === datasetKey(ref));
         resolved = { tenant: known?.tenant ?? ref.tenant, name: known?.name ?? ref.name, declared: known !== undefined };
+        // Relative to the dataset's tenant, as the build resolves an observation's upstream.
+        const exists = new Set([...model.datasets.map(datasetKey), ...remote.observations.map((r) => datasetKey({ tenant: r.tenant, name: r.dataset })), datasetKey(resolved)]);
+        unknownUpstream = (o.upstream ?? []).filter((u) => !exists.has(datasetKey(parseDatasetRef(u, resolved.tenant))));
         const row = {
             uid,
             tenant: resolved.tenant,
@@ -49064,7 +49090,7 @@ async function emit(target, o, policy = retryPolicy(), hooks = {}) {
             alreadyDone: (r) => r.observations.some((x) => x.uid === uid),
         };
     }, policy, hooks);
-    return { ...outcome, dataset: resolved.tenant === '' ? o.dataset : `${resolved.tenant}/${resolved.name}`, declared: resolved.declared };
+    return { ...outcome, dataset: resolved.tenant === '' ? o.dataset : `${resolved.tenant}/${resolved.name}`, declared: resolved.declared, unknownUpstream };
 }
 function emptyModel() {
     return { config: DEFAULT_CONFIG, datasets: [], terms: [], specHash: '' };
@@ -49434,7 +49460,11 @@ async function emitStep(s, env) {
             sizeBytes: s.emit.sizeBytes,
             upstream: s.emit.upstream,
             runId: s.emit.runId ?? env.runId,
+        }).catch((e) => {
+            throw e instanceof EmitInputError ? new CheckFailure(`input ${e.message}`) : e;
         });
+        if (outcome.unknownUpstream.length)
+            env.warning(unknownUpstreamText(outcome.unknownUpstream));
         env.setOutput(Outputs.version, String(outcome.version));
         env.setOutput(Outputs.published, 'true');
         const line = `Recorded **${outcome.dataset}** in ${target.url}: version ${outcome.version}${outcome.declared ? '' : ' (observed only: no spec declares it)'}.`;
