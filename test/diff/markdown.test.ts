@@ -5,7 +5,7 @@
 // `npx vitest run test/diff/markdown.test.ts -u`, then read its diff.
 import { afterEach, describe, expect, it } from 'vitest';
 import { type DiffResult } from '../../src/diff/compute.js';
-import { diffSide, MARKDOWN_LIMIT, MERMAID_LIMIT, renderJson, renderMarkdown, renderText, type DiffSides } from '../../src/diff/render.js';
+import { diffSide, excerpts, MARKDOWN_LIMIT, MERMAID_LIMIT, renderJson, renderMarkdown, renderText, type DiffSides } from '../../src/diff/render.js';
 import { cleanupSpecTrees } from '../helpers/fixtures.js';
 import { clone, diffSpecs, type DatasetSpec, type Specs } from './support.js';
 
@@ -329,5 +329,38 @@ describe('spec hashes of the sides', () => {
     expect(json.base).toEqual({ label: 'base', specHash: 'b'.repeat(64) });
     expect(json.head.specHash).toBe('h'.repeat(64));
     expect(reads).toBe(2);
+  });
+});
+
+describe('before and after of a long text', () => {
+  const LONG = 'Daily order rollup per shipping country, in EUR, refreshed at 05:30 UTC from the web shop and the marketplace feeds.';
+
+  it('short texts are shown whole; long ones from shortly before where they first differ', () => {
+    expect(excerpts('Test data.', 'Raw orders.', 80)).toEqual(['Test data.', 'Raw orders.']);
+    const [b, a] = excerpts(LONG, `${LONG} Owned by sales.`, 80);
+    expect(b.startsWith('…') && a.startsWith('…')).toBe(true);
+    expect(a.endsWith('Owned by sales.')).toBe(true);
+    expect(b).not.toBe(a);
+    // From the start of a word, with some of the text before the difference.
+    expect(b).toMatch(/^…\S+ .*marketplace feeds\.$/);
+    expect(LONG.endsWith(b.slice(1))).toBe(true);
+    for (const x of [a, b]) expect(x.length).toBeLessThanOrEqual(80);
+  });
+
+  it('a difference near the start keeps the start and cuts the end; whitespace runs are one space', () => {
+    const [b, a] = excerpts(`Weekly ${LONG}`, `Monthly   ${LONG}`, 60);
+    expect(b.startsWith('Weekly Daily order')).toBe(true);
+    expect(a.startsWith('Monthly Daily order')).toBe(true);
+    expect(b.endsWith('…') && a.endsWith('…')).toBe(true);
+    expect([a.length, b.length]).toEqual([60, 60]);
+  });
+
+  it('the text and Markdown reports show the edit at the end of a long description', async () => {
+    const base: Specs = { datasets: [{ name: 'orders_daily', owner: 'sales', description: LONG, fields: [{ name: 'id', type: 'int64' }] }] };
+    const head = clone(base);
+    head.datasets[0]!.description = `${LONG} Owned by sales.`;
+    const r = await diffSpecs(base, head);
+    expect(renderText(r, SIDES)).toMatch(/description changed \(…[^→]*marketplace feeds\. → …[^→]*marketplace feeds\. Owned by sales\.\)/);
+    expect(renderMarkdown(r, SIDES)).toMatch(/\| …[^|]*marketplace feeds\. \| …[^|]*marketplace feeds\. Owned by sales\. \|/);
   });
 });
