@@ -48727,11 +48727,39 @@ function valueText(v) {
     }
     return String(v);
 }
+/**
+ * Before and after on one line each, at most `max` characters: when either is
+ * longer, both start shortly before where they first differ, so that an edit near
+ * the end of a long description shows instead of two equal beginnings.
+ */
+function excerpts(before, after, max) {
+    const b = before.replace(/\s+/g, ' ').trim();
+    const a = after.replace(/\s+/g, ' ').trim();
+    let start = 0;
+    if (b.length > max || a.length > max) {
+        let same = 0;
+        while (same < b.length && same < a.length && b[same] === a[same])
+            same++;
+        // Some of the text before the difference, from the start of a word.
+        const context = Math.floor(max / 4);
+        if (same > context) {
+            start = same - context;
+            const space = b.lastIndexOf(' ', start);
+            if (space >= 0 && space > start - 12)
+                start = space + 1;
+        }
+    }
+    const cut = (s) => {
+        const from = start > 0 ? `…${s.slice(start)}` : s;
+        return from.length > max ? `${from.slice(0, max - 1)}…` : from;
+    };
+    return [cut(b), cut(a)];
+}
 /** "before → after", or just one side, shortened for one line. */
 function delta(c, max = 120) {
     const short = (s) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
     if (c.before !== undefined && c.after !== undefined)
-        return `${short(valueText(c.before))} → ${short(valueText(c.after))}`;
+        return excerpts(valueText(c.before), valueText(c.after), max).join(' → ');
     if (c.after !== undefined)
         return short(valueText(c.after));
     if (c.before !== undefined)
@@ -48861,7 +48889,10 @@ function renderMarkdown(r, sides, options = {}) {
         const counts = ['breaking', 'warning', 'safe'].map((s) => [s, list.filter((c) => c.severity === s).length]).filter(([, n]) => n > 0);
         let block = `<details><summary>${ICON[counts[0][0]]} ${code(name)} — ${counts.map(([s, n]) => `${n} ${s}`).join(', ')}</summary>\n\n`;
         block += '| | change | field | before | after |\n|---|---|---|---|---|\n';
-        const rows = list.map((c) => `| ${ICON[c.severity]} | ${kindText(c.kind)} | ${c.field !== undefined ? code(c.field) : ''} | ${mdCell(valueText(c.before), 80)} | ${mdCell(valueText(c.after), 80)} |\n`);
+        const rows = list.map((c) => {
+            const [before, after] = excerpts(valueText(c.before), valueText(c.after), 80);
+            return `| ${ICON[c.severity]} | ${kindText(c.kind)} | ${c.field !== undefined ? code(c.field) : ''} | ${mdCell(before, 80)} | ${mdCell(after, 80)} |\n`;
+        });
         let body = '';
         let i = 0;
         const room = limit - used - tail(groups.length).length - 40;
