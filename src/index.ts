@@ -21,8 +21,11 @@ export interface EmitDatasetOptions {
 
 /**
  * Records one observation of a dataset in the catalog at `to`, with the same
- * version-conditional write as `metafuse emit`. Throws ConflictError when the
- * write still conflicts after all retries, StoreError for configuration problems.
+ * version-conditional write as `metafuse emit`. Throws EmitInputError when the
+ * dataset or an upstream is not a dataset name (before the store is read),
+ * ConflictError when the write still conflicts after all retries, StoreError for
+ * configuration problems. `unknownUpstream` in the outcome lists upstreams the
+ * catalog does not know (recorded all the same).
  */
 export async function emitDataset(o: EmitDatasetOptions): Promise<EmitOutcome> {
   const target = await openStoreTarget(o.to);
@@ -43,7 +46,7 @@ export { openCatalog } from './catalog/open.js';
 export * as queries from './catalog/queries.js';
 export { diffModels } from './diff/compute.js';
 export { openStoreTarget } from './store/open.js';
-export { publish, emit } from './store/publish.js';
+export { publish, emit, EmitInputError } from './store/publish.js';
 export { pull } from './store/pull.js';
 export { ConflictError } from './store/protocol.js';
 export { StoreError } from './store/types.js';
