@@ -89,6 +89,19 @@ describe('metafuse serve', () => {
     expect(usage.stderr).toContain('--port');
   });
 
+  it('fails clearly when --host is not an address of this machine or not a host name', async () => {
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737), never assigned to a real interface; .invalid never resolves (RFC 6761).
+    for (const [host, message] of [
+      ['192.0.2.1', '--host 192.0.2.1 is not an address of this machine; use 127.0.0.1 (this machine only) or 0.0.0.0 (every network interface)'],
+      ['no-such-host.invalid', '--host no-such-host.invalid: no such host name'],
+    ]) {
+      const r = await runNode([BIN, 'serve', '--catalog', file, '--host', host, '--port', '0']);
+      expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+      expect(r.stderr).toContain(`metafuse serve: ${message}`);
+      expect(r.code).toBe(1);
+    }
+  });
+
   it('answers every error as JSON when run from the CLI too', async () => {
     const c = await start(['--catalog', file, '--quiet']);
     for (const [p, status, method] of [['/api/v1/x', 404, 'GET'], ['/api/v1/stats', 405, 'DELETE'], ['/api/v1/search', 400, 'GET'], [`/api/v1/search?q=${'z'.repeat(4100)}`, 414, 'GET']] as const) {

@@ -38,12 +38,13 @@ Stops gracefully on SIGTERM or Ctrl-C.`,
     const port = intOption(args, 'port', 8080, 0, 65535);
     const pollSeconds = intOption(args, 'poll', isUrl ? 60 : 2, 0, 86_400);
     const token = stringOption(args, 'token') ?? process.env.METAFUSE_API_TOKEN ?? undefined;
+    const host = stringOption(args, 'host') ?? '127.0.0.1';
     let running;
     try {
       running = await startServer({
         location,
         port,
-        host: stringOption(args, 'host') ?? '127.0.0.1',
+        host,
         pollSeconds,
         corsOrigins: (stringOption(args, 'cors') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
         token: token || undefined,
@@ -55,6 +56,8 @@ Stops gracefully on SIGTERM or Ctrl-C.`,
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE') throw new CommandError(`port ${port} is in use; choose another with --port`);
       if (code === 'EACCES') throw new CommandError(`not allowed to listen on port ${port}; use a port above 1023`);
+      if (code === 'EADDRNOTAVAIL') throw new CommandError(`--host ${host} is not an address of this machine; use 127.0.0.1 (this machine only) or 0.0.0.0 (every network interface)`);
+      if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new CommandError(`--host ${host}: no such host name (${code})`);
       throw e;
     }
     io.err(`${paint(io, 'green', 'serving')} ${location} (version ${running.version}) at ${paint(io, 'bold', running.url)}  —  API: ${running.url}api/v1/  (Ctrl-C stops)\n`);
