@@ -6,6 +6,7 @@ import * as github from '@actions/github';
 import { CatalogWriteError } from '../catalog/compile.js';
 import { useDriver } from '../db/index.js';
 import { SourceError } from '../diff/sources.js';
+import { systemErrorText } from '../files/system-error.js';
 import { StoreUrlError } from '../store/open.js';
 import { ConflictError } from '../store/protocol.js';
 import { AmbiguousStoreError, StoreError } from '../store/types.js';
@@ -75,7 +76,7 @@ function failureMessage(e: unknown): string {
   if (e instanceof CheckFailure || e instanceof CatalogWriteError || e instanceof SettingsError || e instanceof StoreError || e instanceof StoreUrlError || e instanceof SourceError || e instanceof ConflictError || e instanceof AmbiguousStoreError) {
     return e.message;
   }
-  return `internal error: ${e instanceof Error ? e.message : String(e)} (this is a bug in MetaFuse; please report it)`;
+  return systemErrorText(e) ?? `internal error: ${e instanceof Error ? e.message : String(e)} (this is a bug in MetaFuse; please report it)`;
 }
 
 async function writeSummary(parts: string[]): Promise<void> {

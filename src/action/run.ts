@@ -1,7 +1,7 @@
 // The Action's commands. GitHub is reached only through the small `ActionEnv`
 // interface (inputs, outputs, annotations, summary, PR context, issues API), so
 // that the logic reads like the CLI's and the entry point stays a thin shell.
-import { mkdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CatalogWriteError, compileCatalog } from '../catalog/compile.js';
@@ -9,6 +9,7 @@ import { flattenFields } from '../catalog/observations.js';
 import { diffModels, type DiffResult } from '../diff/compute.js';
 import { diffSide, renderMarkdown, verdict, type DiffSides } from '../diff/render.js';
 import { prepareSide } from '../diff/sources.js';
+import { makeDirs } from '../files/durable.js';
 import { provenance } from '../git/git.js';
 import { ArrowSchemaError, readArrowSchema } from '../spec/arrow-schema.js';
 import { loadSpecs, sharedLoading, type LoadOptions, type SpecResult } from '../spec/index.js';
@@ -101,7 +102,7 @@ async function buildStep(s: Settings, env: ActionEnv, specs: SpecResult): Promis
   await env.group('Build catalog', async () => {
     const target = path.resolve(s.catalog);
     if (statSync(target, { throwIfNoEntry: false })?.isDirectory()) throw new CheckFailure(`input catalog "${s.catalog}" is a directory; name the catalog file, e.g. ${path.join(s.catalog, 'catalog.db')}`);
-    mkdirSync(path.dirname(target), { recursive: true });
+    makeDirs(path.dirname(target));
     const built = await compileCatalog(specs.model, target, { version: 0, ...provenance(specs.root) }).catch((e: unknown) => {
       throw e instanceof CatalogWriteError ? new CheckFailure(`cannot write the catalog "${s.catalog}": ${e.reason}`) : e;
     });

@@ -1,5 +1,6 @@
 // The `metafuse` command: dispatch, help, exit codes, and the one place where
 // unexpected errors are caught (a message, never a stack trace, unless METAFUSE_DEBUG=1).
+import { systemErrorText } from '../files/system-error.js';
 import { CommandError, EXIT, parseCommandArgs, UsageError, type Command } from './command.js';
 import { outputFailure, processIo, type Io } from './io.js';
 
@@ -78,6 +79,11 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       return e.exitCode;
     }
     const detail = process.env.METAFUSE_DEBUG ? `\n${e instanceof Error ? e.stack : String(e)}` : '';
+    const place = systemErrorText(e);
+    if (place !== undefined) {
+      io.err(`metafuse ${name}: ${place}${detail}\n`);
+      return EXIT.invalid;
+    }
     io.err(`metafuse ${name}: internal error: ${e instanceof Error ? e.message : String(e)}${detail}\nThis is a bug in MetaFuse; please report it with the command you ran (METAFUSE_DEBUG=1 shows the stack).\n`);
     return EXIT.invalid;
   }

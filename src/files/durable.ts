@@ -2,7 +2,7 @@
 // write beside the target, fsync, rename over it, fsync the folder. A reader
 // sees the old file or the new one; a crash leaves at most a dot-named temp file,
 // which names its process and is removed by the next replace once that process is gone.
-import { closeSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ownedTag, removeDeadTemps } from './owned-temp.js';
 
@@ -69,4 +69,35 @@ function finishReplace(tmp: string, target: string): void {
   fsyncFile(tmp);
   renameSync(tmp, target);
   fsyncDir(path.dirname(target));
+}
+
+/**
+ * `mkdir -p`: makes `dir` and its missing parents. Node's own (`recursive: true`)
+ * never returns for a path under /proc: procfs answers ENOENT for the child and
+ * EEXIST for its parent, and Node's loop goes back and forth between the two at
+ * 100 % CPU (seen with `publish --to /proc/x/catalog.db`). Here a folder that
+ * cannot be made although its parent exists is an error (the errno error of that
+ * mkdir), as is a part of the path that is not a folder (ENOTDIR).
+ */
+export function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); ; ) {
+    const st = statSync(d, { throwIfNoEntry: false });
+    if (st) {
+      if (!st.isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${d}'`), { code: 'ENOTDIR', syscall: 'mkdir', path: d });
+      break;
+    }
+    missing.push(d);
+    const parent = path.dirname(d);
+    if (parent === d) break;
+    d = parent;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      // Made meanwhile by another process: fine, if it is a folder.
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(d).isDirectory()) throw e;
+    }
+  }
 }

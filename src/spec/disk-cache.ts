@@ -1,8 +1,9 @@
 // The incremental mode: parsed YAML kept in <specs>/.metafuse/ between runs,
 // keyed by each file's content hash, so a rebuild after editing one file parses
 // one file. The folder ignores itself in git.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { makeDirs } from '../files/durable.js';
 import type { ParseCache, ParsedFile } from './load.js';
 
 /** Bump when parsing changes meaning, so old caches are ignored. */
@@ -60,7 +61,7 @@ export function openDiskCache(specsRoot: string): DiskCache {
       // Nothing new parsed and nothing dropped: the file on disk is already right.
       if (cache.added === 0 && cache.used.size === loaded) return;
       try {
-        mkdirSync(dir, { recursive: true });
+        makeDirs(dir);
         writeFileSync(path.join(dir, '.gitignore'), '*\n');
         // Documents only: a hit reads the file anyway (for its key), and has its text from there.
         const entries = [...cache.used].map((k): [string, unknown[]] => [k, (Map.prototype.get.call(cache, k) as ParsedFile).docs]).filter(([, docs]) => jsonSafe(docs));

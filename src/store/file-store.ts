@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { fsyncDir, fsyncFile } from '../files/durable.js';
+import { fsyncDir, fsyncFile, makeDirs } from '../files/durable.js';
 import { ownedByDeadProcess, ownedTag, processAlive, removeDeadTemps, SCOPE } from '../files/owned-temp.js';
 import { readBody } from './body.js';
 import { StoreError, type GetOptions, type GetResult, type ObjectInfo, type ObjectStore, type PutOptions, type PutResult } from './types.js';
@@ -96,7 +96,7 @@ export class FileStore implements ObjectStore {
 
   async put(key: string, body: Buffer, options: PutOptions): Promise<PutResult> {
     const p = this.paths(key);
-    await mkdir(path.dirname(p.file), { recursive: true });
+    makeDirs(path.dirname(p.file));
     // Debris of writers that were killed here: their temp files and half-made locks (their process is gone).
     removeDeadTemps(path.dirname(p.file), path.basename(p.file));
     const id = randomBytes(8).toString('hex');

@@ -1,11 +1,11 @@
 // pull: download a catalog into a local cache with a conditional GET, verify its
 // sha256 against the object metadata, and replace the local file atomically.
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { CatalogError, openCatalog } from '../catalog/open.js';
-import { replaceAtomically } from '../files/durable.js';
+import { makeDirs, replaceAtomically } from '../files/durable.js';
 import type { StoreTarget } from './open.js';
 import { retryPolicy, withReadRetries, type RetryPolicy } from './protocol.js';
 import { META, StoreError, type GetOptions } from './types.js';
@@ -57,7 +57,7 @@ export interface PullOptions {
 export async function pull(target: StoreTarget, options: PullOptions = {}): Promise<PullOutcome> {
   const policy = options.policy ?? retryPolicy();
   const cached = cachePath(target.url);
-  mkdirSync(path.dirname(cached), { recursive: true });
+  makeDirs(path.dirname(cached));
   const entry = readEntry(cached);
   // Trust the cache only if the file is the one the entry describes (same size and mtime).
   const st = statSync(cached, { throwIfNoEntry: false });
@@ -98,7 +98,7 @@ export async function pull(target: StoreTarget, options: PullOptions = {}): Prom
   let result = cached;
   if (options.out) {
     const out = path.resolve(options.out);
-    mkdirSync(path.dirname(out), { recursive: true });
+    makeDirs(path.dirname(out));
     replaceAtomically(out, (tmp) => copyFileSync(cached, tmp));
     result = out;
   }

@@ -1,7 +1,8 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { CatalogWriteError, compileCatalog } from '../../catalog/compile.js';
 import { prepareWriter } from '../../db/writer.js';
+import { makeDirs } from '../../files/durable.js';
 import { provenance } from '../../git/git.js';
 import { openDiskCache } from '../../spec/disk-cache.js';
 import { loadSpecs } from '../../spec/index.js';
@@ -41,7 +42,7 @@ HEAD, so the same specs give the same bytes.`,
     }
     const target = path.resolve(out);
     if (statSync(target, { throwIfNoEntry: false })?.isDirectory()) throw new CommandError(`--out "${out}" is a directory; name the catalog file, e.g. ${path.join(out, DEFAULT_CATALOG)}`);
-    mkdirSync(path.dirname(target), { recursive: true });
+    makeDirs(path.dirname(target));
     const built = await compileCatalog(result.model, target, { version: 0, ...provenance(result.root) }).catch((e: unknown) => {
       throw e instanceof CatalogWriteError ? new CommandError(`cannot write the catalog "${out}": ${e.reason}`) : e;
     });

@@ -1,8 +1,9 @@
 // `metafuse init`: scaffold a working catalog-specs/ (example specs, editor
 // schemas) and the two workflow files, never overwriting without --force.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeDirs } from '../../files/durable.js';
 import { displayPath } from '../../spec/load.js';
 import { EXIT, type Command } from '../command.js';
 
@@ -53,7 +54,7 @@ Options:
           kept++;
           continue;
         }
-        mkdirSync(path.dirname(dest), { recursive: true });
+        makeDirs(path.dirname(dest));
         copyFileSync(path.join(src, rel), dest);
         io.out(`  created  ${shown}\n`);
         created++;
