@@ -29595,7 +29595,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(51372);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(26195);
 // Entry point of the GitHub Action (bundled into dist/index.js).
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -29605,7 +29605,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 51372:
+/***/ 26195:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38064,6 +38064,40 @@ function finishReplace(tmp, target) {
     fsyncFile(tmp);
     (0,external_node_fs_.renameSync)(tmp, target);
     fsyncDir(external_node_path_.dirname(target));
+}
+/**
+ * `mkdir -p`: makes `dir` and its missing parents. Node's own (`recursive: true`)
+ * never returns for a path under /proc: procfs answers ENOENT for the child and
+ * EEXIST for its parent, and Node's loop goes back and forth between the two at
+ * 100 % CPU (seen with `publish --to /proc/x/catalog.db`). Here a folder that
+ * cannot be made although its parent exists is an error (the errno error of that
+ * mkdir), as is a part of the path that is not a folder (ENOTDIR).
+ */
+function makeDirs(dir) {
+    const missing = [];
+    for (let d = external_node_path_.resolve(dir);;) {
+        const st = (0,external_node_fs_.statSync)(d, { throwIfNoEntry: false });
+        if (st) {
+            if (!st.isDirectory())
+                throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${d}'`), { code: 'ENOTDIR', syscall: 'mkdir', path: d });
+            break;
+        }
+        missing.push(d);
+        const parent = external_node_path_.dirname(d);
+        if (parent === d)
+            break;
+        d = parent;
+    }
+    for (const d of missing.reverse()) {
+        try {
+            (0,external_node_fs_.mkdirSync)(d);
+        }
+        catch (e) {
+            // Made meanwhile by another process: fine, if it is a folder.
+            if (e.code !== 'EEXIST' || !(0,external_node_fs_.statSync)(d).isDirectory())
+                throw e;
+        }
+    }
 }
 
 ;// CONCATENATED MODULE: ./lib/spec/digest.js
@@ -47574,6 +47608,53 @@ function gitThroughPipe(cwd, args, input) {
     }
 }
 
+;// CONCATENATED MODULE: ./lib/files/system-error.js
+// Failures of the place, not of MetaFuse: a folder that cannot be made, a file
+// that cannot be written, a full disk. Node reports them as errors with an errno
+// `code` and the `syscall` that failed; the CLI and the Action say them in words
+// instead of calling them internal errors.
+const VERB = {
+    mkdir: 'cannot create the folder',
+    open: 'cannot open',
+    copyfile: 'cannot copy',
+    rename: 'cannot move',
+    stat: 'cannot read',
+    lstat: 'cannot read',
+    read: 'cannot read',
+    scandir: 'cannot list the folder',
+    write: 'cannot write',
+    fsync: 'cannot write',
+    unlink: 'cannot remove',
+    rmdir: 'cannot remove',
+    rm: 'cannot remove',
+};
+const WHY = {
+    ENOENT: 'no such file or folder',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    ENOTDIR: 'a part of the path is not a folder',
+    EISDIR: 'it is a folder',
+    EROFS: 'read-only file system',
+    ENOSPC: 'no space left on the device',
+    EDQUOT: 'disk quota exceeded',
+    EEXIST: 'it already exists',
+    EXDEV: 'not on the same file system',
+    EMFILE: 'too many open files',
+    EBUSY: 'busy',
+    ENAMETOOLONG: 'the name is too long',
+    ELOOP: 'too many levels of symbolic links',
+};
+/** The words for a system error of the file system ("cannot create the folder /x: permission denied (EACCES)"), or undefined for any other error. */
+function systemErrorText(e) {
+    const { code, syscall, path, dest } = (e ?? {});
+    if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code) || typeof syscall !== 'string')
+        return undefined;
+    const verb = VERB[syscall];
+    if (!verb || typeof path !== 'string')
+        return e instanceof Error ? e.message : undefined;
+    return `${verb} ${path}${typeof dest === 'string' ? ` to ${dest}` : ''}: ${WHY[code] ?? code} (${code})`;
+}
+
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(51455);
 // EXTERNAL MODULE: ./lib/store/body.js
@@ -47656,7 +47737,7 @@ class FileStore {
     }
     async put(key, body, options) {
         const p = this.paths(key);
-        await (0,promises_.mkdir)(external_node_path_.dirname(p.file), { recursive: true });
+        makeDirs(external_node_path_.dirname(p.file));
         // Debris of writers that were killed here: their temp files and half-made locks (their process is gone).
         removeDeadTemps(external_node_path_.dirname(p.file), external_node_path_.basename(p.file));
         const id = (0,external_node_crypto_.randomBytes)(8).toString('hex');
@@ -49159,7 +49240,7 @@ function readEntry(file) {
 async function pull(target, options = {}) {
     const policy = options.policy ?? retryPolicy();
     const cached = cachePath(target.url);
-    (0,external_node_fs_.mkdirSync)(external_node_path_.dirname(cached), { recursive: true });
+    makeDirs(external_node_path_.dirname(cached));
     const entry = readEntry(cached);
     // Trust the cache only if the file is the one the entry describes (same size and mtime).
     const st = (0,external_node_fs_.statSync)(cached, { throwIfNoEntry: false });
@@ -49204,7 +49285,7 @@ async function pull(target, options = {}) {
     let result = cached;
     if (options.out) {
         const out = external_node_path_.resolve(options.out);
-        (0,external_node_fs_.mkdirSync)(external_node_path_.dirname(out), { recursive: true });
+        makeDirs(external_node_path_.dirname(out));
         replaceAtomically(out, (tmp) => (0,external_node_fs_.copyFileSync)(cached, tmp));
         result = out;
     }
@@ -49298,6 +49379,7 @@ function fitComment(body) {
 
 
 
+
 /** A failure of the check itself (invalid specs, breaking changes): the Action fails with this message. */
 class CheckFailure extends Error {
 }
@@ -49354,7 +49436,7 @@ async function buildStep(s, env, specs) {
         const target = external_node_path_.resolve(s.catalog);
         if ((0,external_node_fs_.statSync)(target, { throwIfNoEntry: false })?.isDirectory())
             throw new CheckFailure(`input catalog "${s.catalog}" is a directory; name the catalog file, e.g. ${external_node_path_.join(s.catalog, 'catalog.db')}`);
-        (0,external_node_fs_.mkdirSync)(external_node_path_.dirname(target), { recursive: true });
+        makeDirs(external_node_path_.dirname(target));
         const built = await compileCatalog(specs.model, target, { version: 0, ...provenance(specs.root) }).catch((e) => {
             throw e instanceof CatalogWriteError ? new CheckFailure(`cannot write the catalog "${s.catalog}": ${e.reason}`) : e;
         });
@@ -49580,6 +49662,7 @@ function readSettings(get, eventName) {
 
 
 
+
 async function run() {
     // Runners have no toolchain for native addons: the built-in node:sqlite serves the catalog.
     useDriver('node:sqlite');
@@ -49638,7 +49721,7 @@ function failureMessage(e) {
     if (e instanceof CheckFailure || e instanceof CatalogWriteError || e instanceof SettingsError || e instanceof store_types/* StoreError */.AD || e instanceof StoreUrlError || e instanceof SourceError || e instanceof ConflictError || e instanceof store_types/* AmbiguousStoreError */.Kv) {
         return e.message;
     }
-    return `internal error: ${e instanceof Error ? e.message : String(e)} (this is a bug in MetaFuse; please report it)`;
+    return systemErrorText(e) ?? `internal error: ${e instanceof Error ? e.message : String(e)} (this is a bug in MetaFuse; please report it)`;
 }
 async function writeSummary(parts) {
     if (parts.length === 0 || !process.env.GITHUB_STEP_SUMMARY)
