@@ -1,7 +1,9 @@
 // `metafuse validate` and `metafuse init`, run in-process against real spec trees.
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { bufferIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import { cleanupSpecTrees, datasetYaml, shown, specTree } from '../helpers/fixtures.js';
@@ -117,6 +119,34 @@ describe('init', () => {
     const validate = await run(['validate', '--specs', path.join(dir, 'catalog-specs'), '--format', 'json']);
     expect(validate.code).toBe(0);
     expect(JSON.parse(validate.stdout)).toMatchObject({ ok: true, errors: 0 });
+  });
+
+  it("the publish workflow publishes once a target is set, by the repository variable or metafuse.yaml, and leaves a notice until then", async () => {
+    const dir = specTree();
+    expect((await run(['init', dir])).code).toBe(0);
+    const workflow = parseYaml(readFileSync(path.join(dir, '.github', 'workflows', 'catalog-publish.yml'), 'utf8')) as {
+      jobs: { publish: { if?: string; steps: Array<{ id?: string; run?: string; uses?: string; if?: string }> } };
+    };
+    const { steps } = workflow.jobs.publish;
+    // No job-level condition: the job cannot see metafuse.yaml, so it must not decide.
+    expect(workflow.jobs.publish.if).toBeUndefined();
+    const check = steps.find((x) => x.id === 'target')!;
+    expect(steps.find((x) => x.uses?.startsWith('metafuse/metafuse@'))!.if).toBe("steps.target.outputs.set == 'true'");
+    const metafuseYaml = path.join(dir, 'catalog-specs', 'metafuse.yaml');
+    const template = readFileSync(metafuseYaml, 'utf8');
+    /** Runs the step's script with bash in `dir`, as the runner does; returns what it set and printed. */
+    const decide = (target: string, yaml: string) => {
+      writeFileSync(metafuseYaml, yaml);
+      const output = path.join(dir, 'github-output');
+      writeFileSync(output, '');
+      const stdout = execFileSync('bash', ['-e', '-c', check.run!], { cwd: dir, env: { PATH: process.env.PATH, METAFUSE_TARGET: target, GITHUB_OUTPUT: output }, encoding: 'utf8' });
+      return { set: readFileSync(output, 'utf8').trim(), stdout: stdout.trim() };
+    };
+    expect(decide('', template)).toEqual({ set: '', stdout: '::notice title=Catalog not published::set the repository variable METAFUSE_TARGET, or publish.target in catalog-specs/metafuse.yaml' });
+    expect(decide('s3://bucket/catalog.db', template)).toEqual({ set: 'set=true', stdout: '' });
+    const uncommented = template.replace('# publish:\n#   target: s3://my-bucket/catalog/catalog.db', 'publish:\n  target: s3://my-bucket/catalog/catalog.db  # prod');
+    expect(uncommented).not.toBe(template);
+    expect(decide('', uncommented)).toEqual({ set: 'set=true', stdout: '' });
   });
 
   it('keeps existing files on a second run', async () => {
