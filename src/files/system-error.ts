@@ -1,7 +1,8 @@
 // Failures of the place, not of MetaFuse: a folder that cannot be made, a file
 // that cannot be written, a full disk. Node reports them as errors with an errno
 // `code` and the `syscall` that failed; the CLI and the Action say them in words
-// instead of calling them internal errors.
+// instead of calling them internal errors, and spec diagnostics say why a file
+// could not be read (errnoText).
 
 const VERB: Record<string, string> = {
   mkdir: 'cannot create the folder',
@@ -19,12 +20,13 @@ const VERB: Record<string, string> = {
   rm: 'cannot remove',
 };
 
+/** Errno codes in words; the first four are also what spec diagnostics say (`cannot read file: no such file`). */
 const WHY: Record<string, string> = {
-  ENOENT: 'no such file or folder',
   EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
+  EPERM: 'permission denied',
+  ENOENT: 'no such file',
+  EISDIR: 'is a directory',
   ENOTDIR: 'a part of the path is not a folder',
-  EISDIR: 'it is a folder',
   EROFS: 'read-only file system',
   ENOSPC: 'no space left on the device',
   EDQUOT: 'disk quota exceeded',
@@ -35,6 +37,17 @@ const WHY: Record<string, string> = {
   ENAMETOOLONG: 'the name is too long',
   ELOOP: 'too many levels of symbolic links',
 };
+
+/**
+ * Why a file operation failed, for a message that names the file already: the
+ * words for the commonest codes ("permission denied"), else the system's own
+ * message, which names the operation.
+ */
+export function errnoText(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EACCES' || code === 'EPERM' || code === 'ENOENT' || code === 'EISDIR') return WHY[code]!;
+  return e instanceof Error ? e.message : String(e);
+}
 
 /** The words for a system error of the file system ("cannot create the folder /x: permission denied (EACCES)"), or undefined for any other error. */
 export function systemErrorText(e: unknown): string | undefined {

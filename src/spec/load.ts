@@ -5,9 +5,10 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { errnoText } from '../files/system-error.js';
 import type { AnalysisReuse } from './analyze.js';
 import { DiagnosticBag } from './diagnostics.js';
-import { chunkOutcomes, contentKey, decodeText, errnoText, parseJob, readBytes, type ParseJob, type ParseOutcome, type WorkerMessage } from './parse.js';
+import { chunkOutcomes, contentKey, decodeText, parseJob, readBytes, type ParseJob, type ParseOutcome, type WorkerMessage } from './parse.js';
 import { SpecFile } from './source.js';
 
 export { LIMITS } from './parse.js';

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import jsYaml from 'js-yaml';
+import { errnoText } from '../files/system-error.js';
 import { parseSimpleYaml } from './fast-yaml.js';
 
 export const LIMITS = {
@@ -97,13 +98,6 @@ function tooLarge(size: number): ParseOutcome {
   return { ok: false, code: 'file-too-large', message: `file is ${size} bytes; spec files are limited to ${LIMITS.yamlFileBytes} bytes (split it into several files)` };
 }
 
-export function errnoText(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EISDIR') return 'is a directory';
-  return e instanceof Error ? e.message : String(e);
-}
 
 /**
  * Reads (unless the bytes are given) and parses one file. `own`: the documents

@@ -136,9 +136,11 @@ export async function emit(target: StoreTarget, o: EmitOptions, policy: RetryPol
       const ref = parseDatasetRef(o.dataset, model.config.defaultTenant);
       const known = model.datasets.find((d) => datasetKey(d) === datasetKey(ref));
       resolved = { tenant: known?.tenant ?? ref.tenant, name: known?.name ?? ref.name, declared: known !== undefined };
-      // Relative to the dataset's tenant, as the build resolves an observation's upstream.
-      const exists = new Set([...model.datasets.map(datasetKey), ...remote.observations.map((r) => datasetKey({ tenant: r.tenant, name: r.dataset })), datasetKey(resolved)]);
-      unknownUpstream = (o.upstream ?? []).filter((u) => !exists.has(datasetKey(parseDatasetRef(u, resolved.tenant))));
+      if (o.upstream?.length) {
+        // Relative to the dataset's tenant, as the build resolves an observation's upstream.
+        const exists = new Set([...model.datasets.map(datasetKey), ...remote.observations.map((r) => datasetKey({ tenant: r.tenant, name: r.dataset })), datasetKey(resolved)]);
+        unknownUpstream = o.upstream.filter((u) => !exists.has(datasetKey(parseDatasetRef(u, resolved.tenant))));
+      }
       const row: ObservationRow = {
         uid,
         tenant: resolved.tenant,

@@ -49,7 +49,7 @@ describe('makeDirs', () => {
   it('systemErrorText says what failed, where and why, and leaves other errors alone', () => {
     const e = Object.assign(new Error('EACCES: permission denied, mkdir \'/x\''), { code: 'EACCES', syscall: 'mkdir', path: '/x' });
     expect(systemErrorText(e)).toBe('cannot create the folder /x: permission denied (EACCES)');
-    expect(systemErrorText(Object.assign(new Error('m'), { code: 'ENOENT', syscall: 'copyfile', path: '/a', dest: '/b' }))).toBe('cannot copy /a to /b: no such file or folder (ENOENT)');
+    expect(systemErrorText(Object.assign(new Error('m'), { code: 'ENOENT', syscall: 'copyfile', path: '/a', dest: '/b' }))).toBe('cannot copy /a to /b: no such file (ENOENT)');
     expect(systemErrorText(new TypeError('x is not a function'))).toBeUndefined();
     expect(systemErrorText(Object.assign(new Error('SQLITE_CORRUPT'), { code: 'SQLITE_CORRUPT' }))).toBeUndefined();
   });
@@ -74,7 +74,7 @@ describe('commands whose destination cannot be written', () => {
       }
       const r = await metafuse(args, { METAFUSE_CACHE_DIR: tempDir('metafuse-cache-'), ...env });
       expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
-      expect(r.stderr).toMatch(/^metafuse \w+: cannot create the folder \/proc\/metafuse-test: no such file or folder \(ENOENT\)$/m);
+      expect(r.stderr).toMatch(/^metafuse \w+: cannot create the folder \/proc\/metafuse-test: no such file \(ENOENT\)$/m);
       expect(r.code).toBe(1);
     });
   }

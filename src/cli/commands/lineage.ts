@@ -94,7 +94,8 @@ function renderTree(g: LineageGraph, io: Io): string {
       const list = kidsOf(name);
       list.forEach((k, i) => {
         const last = i === list.length - 1;
-        const here = parent.get(k) === name && !drawn.has(k);
+        // Each dataset is drawn once, and this list is read once: its tree children are drawn here.
+        const here = parent.get(k) === name;
         const where = here ? '' : paint(io, 'dim', drawn.has(k) ? ' (shown above)' : ' (shown below)');
         lines.push(`${prefix}${last ? '└─ ' : '├─ '}${k}${where}`);
         if (here) {
