@@ -38100,6 +38100,66 @@ function makeDirs(dir) {
     }
 }
 
+;// CONCATENATED MODULE: ./lib/files/system-error.js
+// Failures of the place, not of MetaFuse: a folder that cannot be made, a file
+// that cannot be written, a full disk. Node reports them as errors with an errno
+// `code` and the `syscall` that failed; the CLI and the Action say them in words
+// instead of calling them internal errors, and spec diagnostics say why a file
+// could not be read (errnoText).
+const VERB = {
+    mkdir: 'cannot create the folder',
+    open: 'cannot open',
+    copyfile: 'cannot copy',
+    rename: 'cannot move',
+    stat: 'cannot read',
+    lstat: 'cannot read',
+    read: 'cannot read',
+    scandir: 'cannot list the folder',
+    write: 'cannot write',
+    fsync: 'cannot write',
+    unlink: 'cannot remove',
+    rmdir: 'cannot remove',
+    rm: 'cannot remove',
+};
+/** Errno codes in words; the first four are also what spec diagnostics say (`cannot read file: no such file`). */
+const WHY = {
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    ENOENT: 'no such file',
+    EISDIR: 'is a directory',
+    ENOTDIR: 'a part of the path is not a folder',
+    EROFS: 'read-only file system',
+    ENOSPC: 'no space left on the device',
+    EDQUOT: 'disk quota exceeded',
+    EEXIST: 'it already exists',
+    EXDEV: 'not on the same file system',
+    EMFILE: 'too many open files',
+    EBUSY: 'busy',
+    ENAMETOOLONG: 'the name is too long',
+    ELOOP: 'too many levels of symbolic links',
+};
+/**
+ * Why a file operation failed, for a message that names the file already: the
+ * words for the commonest codes ("permission denied"), else the system's own
+ * message, which names the operation.
+ */
+function errnoText(e) {
+    const code = e?.code;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'ENOENT' || code === 'EISDIR')
+        return WHY[code];
+    return e instanceof Error ? e.message : String(e);
+}
+/** The words for a system error of the file system ("cannot create the folder /x: permission denied (EACCES)"), or undefined for any other error. */
+function systemErrorText(e) {
+    const { code, syscall, path, dest } = (e ?? {});
+    if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code) || typeof syscall !== 'string')
+        return undefined;
+    const verb = VERB[syscall];
+    if (!verb || typeof path !== 'string')
+        return e instanceof Error ? e.message : undefined;
+    return `${verb} ${path}${typeof dest === 'string' ? ` to ${dest}` : ''}: ${WHY[code] ?? code} (${code})`;
+}
+
 ;// CONCATENATED MODULE: ./lib/spec/digest.js
 // The spec hash: sha256 over the catalog settings and one digest per dataset and
 // glossary term. Digests are kept per entry, so a second model that shares most of
@@ -38279,6 +38339,1973 @@ function fieldPosition(dataset, path) {
     if (!map)
         positionMaps.set(fields, (map = new Map(fields.map((f, k) => [f.path, k]))));
     return map.get(path);
+}
+
+;// CONCATENATED MODULE: ./lib/spec/suggest.js
+// "Did you mean" suggestions for near-miss names.
+/**
+ * Edit distance with adjacent transpositions (optimal string alignment), capped:
+ * returns max+1 as soon as the distance must exceed max.
+ */
+function editDistance(a, b, max = Infinity) {
+    if (Math.abs(a.length - b.length) > max)
+        return max + 1;
+    let before = [];
+    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const cur = [i];
+        let rowMin = i;
+        for (let j = 1; j <= b.length; j++) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            let v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+                v = Math.min(v, before[j - 2] + 1);
+            cur.push(v);
+            if (v < rowMin)
+                rowMin = v;
+        }
+        if (rowMin > max)
+            return max + 1;
+        before = prev;
+        prev = cur;
+    }
+    return prev[b.length];
+}
+/** The closest candidate within a distance that grows with the word's length, or undefined. */
+function closest(word, candidates) {
+    const lower = word.toLowerCase();
+    const max = Math.max(1, Math.min(3, Math.floor(word.length / 3)));
+    const letters = (s) => [...s].sort().join('');
+    const wordLetters = letters(lower);
+    let best;
+    let bestScore = Infinity;
+    for (const c of candidates) {
+        const cl = c.toLowerCase();
+        const d = editDistance(lower, cl, max);
+        if (d > max)
+            continue;
+        // Equal distances: prefer a transposition of the same letters (int46 → int64), then alphabetical order.
+        const score = d * 2 - (letters(cl) === wordLetters ? 1 : 0);
+        if (score < bestScore || (score === bestScore && best !== undefined && c < best)) {
+            best = c;
+            bestScore = score;
+        }
+    }
+    return best;
+}
+/** ` (did you mean "x"?)` or an empty string. */
+function didYouMean(word, candidates) {
+    const c = closest(word, candidates);
+    return c === undefined ? '' : ` (did you mean "${c}"?)`;
+}
+
+;// CONCATENATED MODULE: ./lib/spec/types.js
+// Arrow data types: the one representation shared by YAML type strings and
+// Arrow schema files. Parses pyarrow's spelling plus common SQL aliases,
+// prints the canonical (pyarrow) spelling and DuckDB's SQL spelling.
+
+const SIMPLE = [
+    'null', 'bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64',
+    'halffloat', 'float', 'double', 'string', 'large_string', 'string_view',
+    'binary', 'large_binary', 'binary_view', 'date32[day]', 'date64[ms]',
+    'month_interval', 'day_time_interval', 'month_day_nano_interval',
+];
+const SIMPLE_SET = new Set(SIMPLE);
+/** Aliases for simple types (matched case-insensitively, like every keyword). */
+const SIMPLE_ALIASES = {
+    utf8: 'string', large_utf8: 'large_string', str: 'string', large_str: 'large_string',
+    varchar: 'string', text: 'string', char: 'string',
+    float16: 'halffloat', float32: 'float', float64: 'double', real: 'float',
+    boolean: 'bool',
+    bigint: 'int64', int: 'int32', integer: 'int32', smallint: 'int16', tinyint: 'int8',
+    date: 'date32[day]', date32: 'date32[day]', date64: 'date64[ms]',
+    blob: 'binary', bytea: 'binary', bytes: 'binary',
+};
+/** Every spelling a user could mean, for "did you mean" on an unknown type. */
+const KNOWN_SPELLINGS = [
+    ...SIMPLE.filter((s) => !s.includes('[')), ...Object.keys(SIMPLE_ALIASES),
+    'date32[day]', 'date64[ms]', 'time32[ms]', 'time64[us]', 'timestamp[us]', 'timestamp[us, tz=UTC]',
+    'timestamp', 'timestamptz', 'duration[ms]', 'decimal128(p, s)', 'decimal256(p, s)', 'decimal(p,s)',
+    'numeric(p,s)', 'fixed_size_binary[n]', 'list<T>', 'large_list<T>', 'fixed_size_list<T>[n]',
+    'struct<a: T>', 'map<K, V>', 'dictionary<values=T, indices=int32, ordered=0>',
+];
+const KEYWORD_FOR_SUGGESTION = new Map(KNOWN_SPELLINGS.map((s) => [s.replace(/[[(<].*$/, ''), s]));
+class TypeSyntaxError extends Error {
+}
+/** Parsed types by spelling: a catalog repeats a few dozen spellings many thousand times. Results are shared: never mutate them. */
+const parsedTypes = new Map();
+/** Parses a type string (canonical spelling or an alias). Throws TypeSyntaxError with a user-facing message. */
+function parseType(text) {
+    let t = parsedTypes.get(text);
+    if (t === undefined) {
+        try {
+            const p = new Parser(text);
+            // Each level costs a nested field with its own type text: deep nesting is quadratic (the Arrow reader stops at 64 too).
+            if (angleDepth(text) > 64)
+                p.fail('types may nest at most 64 levels deep');
+            t = p.type();
+            p.skipSpace();
+            if (/^not\s+null$/i.test(p.rest()))
+                p.fail('"not null" is not part of a field\'s type; write nullable: false instead');
+            if (!p.atEnd())
+                p.fail(`unexpected "${p.rest()}"`);
+        }
+        catch (e) {
+            if (!(e instanceof TypeSyntaxError))
+                throw e;
+            t = e;
+        }
+        if (parsedTypes.size < 50_000)
+            parsedTypes.set(text, t);
+    }
+    if (t instanceof TypeSyntaxError)
+        throw new TypeSyntaxError(t.message);
+    return t;
+}
+/** Deepest nesting of <…> in a type text. */
+function angleDepth(text) {
+    let depth = 0;
+    let max = 0;
+    for (const ch of text) {
+        if (ch === '<')
+            max = Math.max(max, ++depth);
+        else if (ch === '>')
+            depth--;
+    }
+    return max;
+}
+class Parser {
+    s;
+    i = 0;
+    constructor(s) {
+        this.s = s;
+    }
+    atEnd() {
+        return this.i >= this.s.length;
+    }
+    rest() {
+        return this.s.slice(this.i);
+    }
+    skipSpace() {
+        while (this.i < this.s.length && /\s/.test(this.s[this.i]))
+            this.i++;
+    }
+    fail(why) {
+        throw new TypeSyntaxError(`invalid type "${this.s}": ${why}`);
+    }
+    peek() {
+        this.skipSpace();
+        return this.s[this.i] ?? '';
+    }
+    eat(ch) {
+        if (this.peek() === ch) {
+            this.i++;
+            return true;
+        }
+        return false;
+    }
+    expect(ch) {
+        if (!this.eat(ch))
+            this.fail(this.atEnd() ? `expected "${ch}" at the end` : `expected "${ch}" before "${this.rest()}"`);
+    }
+    word() {
+        this.skipSpace();
+        const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(this.rest());
+        if (!m)
+            this.fail(this.atEnd() ? 'a type is missing' : `expected a type name before "${this.rest()}"`);
+        this.i += m[0].length;
+        return m[0];
+    }
+    int() {
+        this.skipSpace();
+        const m = /^[0-9]+/.exec(this.rest());
+        if (!m)
+            this.fail(`expected a number before "${this.rest() || 'the end'}"`);
+        this.i += m[0].length;
+        return Number(m[0]);
+    }
+    /** Text up to (not including) the first of `stops` at this nesting level. */
+    until(stops) {
+        const start = this.i;
+        while (this.i < this.s.length && !stops.includes(this.s[this.i]))
+            this.i++;
+        return this.s.slice(start, this.i).trim();
+    }
+    unit(allowed) {
+        const u = this.word().toLowerCase();
+        if (!allowed.includes(u))
+            this.fail(`time unit must be one of ${allowed.join(', ')}`);
+        return u;
+    }
+    type() {
+        const start = this.i;
+        const raw = this.word();
+        const w = raw.toLowerCase();
+        if (SIMPLE_SET.has(w) && !w.startsWith('date'))
+            return { kind: 'simple', name: w };
+        if (w === 'date32' || w === 'date64') {
+            if (this.eat('[')) {
+                const u = this.word().toLowerCase();
+                this.expect(']');
+                if ((w === 'date32' && u !== 'day') || (w === 'date64' && u !== 'ms'))
+                    this.fail(`${w} takes [${w === 'date32' ? 'day' : 'ms'}]`);
+            }
+            return { kind: 'simple', name: w === 'date32' ? 'date32[day]' : 'date64[ms]' };
+        }
+        if (w === 'varchar' || w === 'char') {
+            // varchar(255): the length is not part of an Arrow string type.
+            if (this.eat('(')) {
+                this.int();
+                this.expect(')');
+            }
+            return { kind: 'simple', name: 'string' };
+        }
+        if (w in SIMPLE_ALIASES)
+            return { kind: 'simple', name: SIMPLE_ALIASES[w] };
+        switch (w) {
+            case 'time32':
+            case 'time64': {
+                const bits = w === 'time32' ? 32 : 64;
+                this.expect('[');
+                const unit = this.unit(bits === 32 ? ['s', 'ms'] : ['us', 'ns']);
+                this.expect(']');
+                return { kind: 'time', bits, unit };
+            }
+            case 'time':
+                return { kind: 'time', bits: 64, unit: 'us' };
+            case 'timestamp': {
+                if (!this.eat('['))
+                    return { kind: 'timestamp', unit: 'us', tz: null };
+                const unit = this.unit(['s', 'ms', 'us', 'ns']);
+                let tz = null;
+                if (this.eat(',')) {
+                    const key = this.word();
+                    if (key.toLowerCase() !== 'tz')
+                        this.fail('expected "tz=" after the unit');
+                    this.expect('=');
+                    tz = this.until(']');
+                    if (!tz)
+                        this.fail('the time zone is empty');
+                }
+                this.expect(']');
+                return { kind: 'timestamp', unit, tz };
+            }
+            case 'timestamptz':
+                return { kind: 'timestamp', unit: 'us', tz: 'UTC' };
+            case 'duration': {
+                this.expect('[');
+                const unit = this.unit(['s', 'ms', 'us', 'ns']);
+                this.expect(']');
+                return { kind: 'duration', unit };
+            }
+            case 'interval':
+                return { kind: 'simple', name: 'month_day_nano_interval' };
+            case 'decimal32':
+            case 'decimal64':
+            case 'decimal128':
+            case 'decimal256':
+            case 'decimal':
+            case 'numeric': {
+                this.expect('(');
+                const precision = this.int();
+                let scale = 0;
+                if (this.eat(','))
+                    scale = this.int();
+                this.expect(')');
+                const bits = w.startsWith('decimal') && w !== 'decimal' ? Number(w.slice(7)) : precision > 38 ? 256 : 128;
+                const maxPrecision = { 32: 9, 64: 18, 128: 38, 256: 76 }[bits];
+                if (precision < 1 || precision > maxPrecision)
+                    this.fail(`precision must be between 1 and ${maxPrecision}`);
+                if (scale > precision)
+                    this.fail('scale must not exceed precision');
+                return { kind: 'decimal', bits, precision, scale };
+            }
+            case 'fixed_size_binary': {
+                this.expect('[');
+                const width = this.int();
+                this.expect(']');
+                return { kind: 'fixed_size_binary', width };
+            }
+            case 'list':
+            case 'large_list':
+            case 'list_view':
+            case 'large_list_view': {
+                this.expect('<');
+                const item = this.listItem();
+                this.expect('>');
+                return { kind: 'list', variant: w, item };
+            }
+            case 'fixed_size_list': {
+                this.expect('<');
+                const item = this.listItem();
+                this.expect('>');
+                this.expect('[');
+                const size = this.int();
+                this.expect(']');
+                return { kind: 'fixed_size_list', item, size };
+            }
+            case 'struct': {
+                this.expect('<');
+                const fields = [];
+                if (!this.eat('>')) {
+                    do
+                        fields.push(this.namedField());
+                    while (this.eat(','));
+                    this.expect('>');
+                }
+                return { kind: 'struct', fields };
+            }
+            case 'map': {
+                this.expect('<');
+                const key = this.type();
+                this.expect(',');
+                const vType = this.type();
+                const value = { name: 'value', type: vType, nullable: !this.notNull() };
+                let keysSorted = false;
+                if (this.eat(',')) {
+                    if (this.word().toLowerCase() !== 'keys_sorted')
+                        this.fail('expected "keys_sorted"');
+                    keysSorted = true;
+                }
+                this.expect('>');
+                return { kind: 'map', key, value, keysSorted };
+            }
+            case 'dictionary': {
+                this.expect('<');
+                let value;
+                let index;
+                let ordered = false;
+                do {
+                    const key = this.word().toLowerCase();
+                    this.expect('=');
+                    if (key === 'values')
+                        value = this.type();
+                    else if (key === 'indices')
+                        index = this.type();
+                    else if (key === 'ordered')
+                        ordered = this.int() !== 0;
+                    else
+                        this.fail(`unknown dictionary parameter "${key}"`);
+                } while (this.eat(','));
+                this.expect('>');
+                if (!value || !index)
+                    this.fail('dictionary needs values= and indices=');
+                if (index.kind !== 'simple' || !/^u?int(8|16|32|64)$/.test(index.name))
+                    this.fail('dictionary indices must be an integer type');
+                return { kind: 'dictionary', value, index, ordered };
+            }
+            case 'dense_union':
+            case 'sparse_union': {
+                this.expect('<');
+                const fields = [];
+                const typeIds = [];
+                do {
+                    fields.push(this.namedField());
+                    typeIds.push(this.eat('=') ? this.int() : fields.length - 1);
+                } while (this.eat(','));
+                this.expect('>');
+                return { kind: 'union', mode: w === 'dense_union' ? 'dense' : 'sparse', fields, typeIds };
+            }
+        }
+        this.i = start;
+        const suggestion = closest(w, KEYWORD_FOR_SUGGESTION.keys());
+        const hint = suggestion ? ` (did you mean "${KEYWORD_FOR_SUGGESTION.get(suggestion)}"?)` : '';
+        throw new TypeSyntaxError(`unknown type "${raw}"${inWhole(this.s, raw)}${hint}`);
+    }
+    /** `item: T`, `element: T` or just `T` inside list<...>. The child is named "item" canonically. */
+    listItem() {
+        const save = this.i;
+        const name = this.until(':<>,');
+        if (this.s[this.i] === ':' && /^[A-Za-z_][A-Za-z0-9_ ]*$/.test(name)) {
+            this.i++;
+        }
+        else {
+            this.i = save;
+        }
+        const type = this.type();
+        return { name: 'item', type, nullable: !this.notNull() };
+    }
+    namedField() {
+        this.skipSpace();
+        const name = this.until(':<>,');
+        if (this.s[this.i] !== ':' || !name)
+            this.fail(`expected "name: type" before "${this.rest() || 'the end'}"`);
+        this.i++;
+        const type = this.type();
+        return { name, type, nullable: !this.notNull() };
+    }
+    notNull() {
+        this.skipSpace();
+        const m = /^not\s+null\b/i.exec(this.rest());
+        if (!m)
+            return false;
+        this.i += m[0].length;
+        return true;
+    }
+}
+function inWhole(whole, raw) {
+    return whole.trim() === raw ? '' : ` in "${whole}"`;
+}
+/** The canonical spelling, as pyarrow prints the type. */
+/** Formatted types and SQL types by type object (types are never mutated): a nested field's type is a subtree of its parent's, so each subtree is formatted once, not once per level above it. */
+const formattedTypes = new WeakMap();
+const sqlTypes = new WeakMap();
+function formatType(t) {
+    let s = formattedTypes.get(t);
+    if (s === undefined)
+        formattedTypes.set(t, (s = formatTypeOnce(t)));
+    return s;
+}
+function sqlType(t) {
+    let s = sqlTypes.get(t);
+    if (s === undefined)
+        sqlTypes.set(t, (s = sqlTypeOnce(t)));
+    return s;
+}
+function formatTypeOnce(t) {
+    switch (t.kind) {
+        case 'simple':
+            return t.name;
+        case 'time':
+            return `time${t.bits}[${t.unit}]`;
+        case 'timestamp':
+            return t.tz === null ? `timestamp[${t.unit}]` : `timestamp[${t.unit}, tz=${t.tz}]`;
+        case 'duration':
+            return `duration[${t.unit}]`;
+        case 'decimal':
+            return `decimal${t.bits}(${t.precision}, ${t.scale})`;
+        case 'fixed_size_binary':
+            return `fixed_size_binary[${t.width}]`;
+        case 'list':
+            return `${t.variant}<${formatChild(t.item)}>`;
+        case 'fixed_size_list':
+            return `fixed_size_list<${formatChild(t.item)}>[${t.size}]`;
+        case 'struct':
+            return `struct<${t.fields.map(formatChild).join(', ')}>`;
+        case 'map':
+            // As pyarrow prints it: the value's nullability is not shown (the m.value field carries it).
+            return `map<${formatType(t.key)}, ${formatType(t.value.type)}${t.keysSorted ? ', keys_sorted' : ''}>`;
+        case 'dictionary':
+            return `dictionary<values=${formatType(t.value)}, indices=${formatType(t.index)}, ordered=${t.ordered ? 1 : 0}>`;
+        case 'union':
+            return `${t.mode}_union<${t.fields.map((f, i) => `${formatChild(f)}=${t.typeIds[i]}`).join(', ')}>`;
+    }
+}
+function formatChild(f) {
+    return `${f.name}: ${formatType(f.type)}${f.nullable ? '' : ' not null'}`;
+}
+const SQL_SIMPLE = {
+    null: '"NULL"', bool: 'BOOLEAN', int8: 'TINYINT', int16: 'SMALLINT', int32: 'INTEGER', int64: 'BIGINT',
+    uint8: 'UTINYINT', uint16: 'USMALLINT', uint32: 'UINTEGER', uint64: 'UBIGINT',
+    halffloat: 'FLOAT', float: 'FLOAT', double: 'DOUBLE',
+    string: 'VARCHAR', large_string: 'VARCHAR', string_view: 'VARCHAR',
+    binary: 'BLOB', large_binary: 'BLOB', binary_view: 'BLOB',
+    'date32[day]': 'DATE', 'date64[ms]': 'DATE',
+    month_interval: 'INTERVAL', day_time_interval: 'INTERVAL', month_day_nano_interval: 'INTERVAL',
+};
+/** The type in DuckDB's SQL spelling (what DuckDB shows for the same Arrow column). */
+function sqlTypeOnce(t) {
+    switch (t.kind) {
+        case 'simple':
+            return SQL_SIMPLE[t.name];
+        case 'time':
+            return t.unit === 'ns' ? 'TIME_NS' : 'TIME';
+        case 'timestamp':
+            if (t.tz !== null)
+                return 'TIMESTAMP WITH TIME ZONE';
+            return { s: 'TIMESTAMP_S', ms: 'TIMESTAMP_MS', us: 'TIMESTAMP', ns: 'TIMESTAMP_NS' }[t.unit];
+        case 'duration':
+            return 'INTERVAL';
+        case 'decimal':
+            // DuckDB's DECIMAL stops at precision 38; wider Arrow decimals are read as DOUBLE.
+            return t.precision <= 38 ? `DECIMAL(${t.precision},${t.scale})` : 'DOUBLE';
+        case 'fixed_size_binary':
+            return 'BLOB';
+        case 'list':
+            return `${sqlType(t.item.type)}[]`;
+        case 'fixed_size_list':
+            return `${sqlType(t.item.type)}[${t.size}]`;
+        case 'struct':
+            return `STRUCT(${t.fields.map((f) => `${sqlName(f.name)} ${sqlType(f.type)}`).join(', ')})`;
+        case 'map':
+            return `MAP(${sqlType(t.key)}, ${sqlType(t.value.type)})`;
+        case 'dictionary':
+            return sqlType(t.value);
+        case 'union':
+            return `UNION(${t.fields.map((f) => `${sqlName(f.name)} ${sqlType(f.type)}`).join(', ')})`;
+    }
+}
+function sqlName(name) {
+    return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+/** Child fields that get their own dotted path under a field of this type (see docs/spec-format.md). */
+function nestedChildren(t) {
+    switch (t.kind) {
+        case 'struct':
+        case 'union':
+            return t.fields;
+        case 'list':
+        case 'fixed_size_list':
+            // A list's item is not a level of its own: items.sku, not items.item.sku.
+            return nestedChildren(t.item.type);
+        case 'map':
+            return [{ name: 'key', type: t.key, nullable: false }, t.value];
+        default:
+            return [];
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/catalog/observations.js
+
+/** Arrow fields flattened to dotted paths, the same way declared fields are. */
+function flattenFields(fields, prefix = '') {
+    const out = [];
+    for (const f of fields) {
+        const name = prefix ? `${prefix}.${f.name}` : f.name;
+        out.push({ name, type: formatType(f.type), nullable: f.nullable });
+        out.push(...flattenFields(nestedChildren(f.type), name));
+    }
+    return out;
+}
+/** Differences between declared and observed fields; null when there are none or nothing is declared. */
+function computeDrift(declared, observed) {
+    if (!observed || declared.length === 0)
+        return null;
+    const d = new Map(declared.map((f) => [f.path, f]));
+    const o = new Map(observed.map((f) => [f.name, f]));
+    const spell = (type, nullable) => (nullable ? type : `${type} not null`);
+    const drift = {
+        added: observed.filter((f) => !d.has(f.name)).map((f) => f.name),
+        removed: declared.filter((f) => !o.has(f.path)).map((f) => f.path),
+        changed: [],
+    };
+    for (const f of observed) {
+        const dec = d.get(f.name);
+        if (dec && (dec.type !== f.type || dec.nullable !== f.nullable)) {
+            drift.changed.push({ name: f.name, declared: spell(dec.type, dec.nullable), observed: spell(f.type, f.nullable) });
+        }
+    }
+    return drift.added.length || drift.removed.length || drift.changed.length ? drift : null;
+}
+
+;// CONCATENATED MODULE: ./lib/catalog/schema.js
+// The catalog file's SQL schema (documented table by table in docs/catalog-schema.md).
+// Tables are created bare; indexes and the search index come after the bulk load.
+/** Bumped when the file layout changes incompatibly; readers refuse newer versions. */
+const SCHEMA_VERSION = 1;
+/** PRAGMA application_id of a MetaFuse catalog: "MFCT". */
+const APPLICATION_ID = 0x4d464354;
+const TABLES = `
+CREATE TABLE catalog_meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT
+) WITHOUT ROWID;
+
+CREATE TABLE datasets (
+  id                INTEGER PRIMARY KEY,
+  tenant            TEXT NOT NULL,
+  name              TEXT NOT NULL,
+  display_name      TEXT NOT NULL,
+  domain            TEXT,
+  owner             TEXT,
+  description       TEXT,
+  location          TEXT,
+  format            TEXT,
+  schema_file       TEXT,
+  source_file       TEXT,
+  partition_keys    TEXT NOT NULL DEFAULT '[]',
+  properties        TEXT NOT NULL DEFAULT '{}',
+  deprecated        INTEGER NOT NULL DEFAULT 0,
+  deprecated_since  TEXT,
+  deprecated_reason TEXT,
+  replacement_id    INTEGER REFERENCES datasets(id),
+  declared          INTEGER NOT NULL DEFAULT 1
+);
+
+CREATE TABLE fields (
+  id          INTEGER PRIMARY KEY,
+  dataset_id  INTEGER NOT NULL REFERENCES datasets(id),
+  path        TEXT NOT NULL,
+  name        TEXT NOT NULL,
+  parent_path TEXT,
+  depth       INTEGER NOT NULL,
+  position    INTEGER NOT NULL,
+  type        TEXT NOT NULL,
+  sql_type    TEXT NOT NULL,
+  nullable    INTEGER NOT NULL,
+  description TEXT
+);
+
+CREATE TABLE lineage (
+  upstream_id   INTEGER NOT NULL REFERENCES datasets(id),
+  downstream_id INTEGER NOT NULL REFERENCES datasets(id),
+  PRIMARY KEY (downstream_id, upstream_id)
+) WITHOUT ROWID;
+
+CREATE TABLE column_lineage (
+  upstream_field_id   INTEGER NOT NULL REFERENCES fields(id),
+  downstream_field_id INTEGER NOT NULL REFERENCES fields(id),
+  PRIMARY KEY (downstream_field_id, upstream_field_id)
+) WITHOUT ROWID;
+
+CREATE TABLE tags (
+  dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+  field_id   INTEGER REFERENCES fields(id),
+  tag        TEXT NOT NULL
+);
+
+CREATE TABLE glossary_terms (
+  id          TEXT PRIMARY KEY,
+  name        TEXT NOT NULL,
+  definition  TEXT NOT NULL,
+  domain      TEXT,
+  owner       TEXT,
+  parent_id   TEXT REFERENCES glossary_terms(id),
+  synonyms    TEXT NOT NULL DEFAULT '[]',
+  source_file TEXT
+) WITHOUT ROWID;
+
+CREATE TABLE term_links (
+  term_id         TEXT NOT NULL REFERENCES glossary_terms(id),
+  kind            TEXT NOT NULL CHECK (kind IN ('dataset', 'field', 'related')),
+  dataset_id      INTEGER REFERENCES datasets(id),
+  field_id        INTEGER REFERENCES fields(id),
+  related_term_id TEXT REFERENCES glossary_terms(id)
+);
+
+CREATE TABLE observations (
+  id          INTEGER PRIMARY KEY,
+  uid         TEXT NOT NULL UNIQUE,
+  tenant      TEXT NOT NULL,
+  dataset     TEXT NOT NULL,
+  observed_at TEXT NOT NULL,
+  run_id      TEXT,
+  row_count   INTEGER,
+  size_bytes  INTEGER,
+  schema      TEXT,
+  upstream    TEXT,
+  drift       TEXT
+);
+
+CREATE VIRTUAL TABLE dataset_search USING fts5(
+  name, tenant, description, domain, owner, tags, terms, fields, field_descriptions,
+  tokenize = 'unicode61 remove_diacritics 2'
+);
+`;
+const INDEXES = `
+CREATE UNIQUE INDEX datasets_by_name ON datasets (tenant, name COLLATE NOCASE);
+CREATE INDEX datasets_by_plain_name ON datasets (name COLLATE NOCASE);
+CREATE INDEX datasets_by_domain ON datasets (domain COLLATE NOCASE);
+CREATE INDEX datasets_by_owner ON datasets (owner COLLATE NOCASE);
+CREATE UNIQUE INDEX fields_by_path ON fields (dataset_id, path);
+CREATE INDEX lineage_by_upstream ON lineage (upstream_id, downstream_id);
+CREATE INDEX column_lineage_by_upstream ON column_lineage (upstream_field_id, downstream_field_id);
+CREATE INDEX tags_by_dataset ON tags (dataset_id, field_id);
+CREATE INDEX tags_by_tag ON tags (tag COLLATE NOCASE, dataset_id);
+CREATE INDEX term_links_by_term ON term_links (term_id, kind);
+CREATE INDEX term_links_by_dataset ON term_links (dataset_id, field_id);
+CREATE INDEX observations_by_dataset ON observations (tenant, dataset, observed_at);
+`;
+/** Column weights for bm25 over dataset_search: the name counts most. */
+const SEARCH_WEIGHTS = (/* unused pure expression or super */ null && ([10, 1, 2, 3, 2, 4, 3, 3, 1]));
+
+;// CONCATENATED MODULE: ./lib/catalog/compile.js
+// Model in, catalog file out: one transaction of prepared inserts, indexes and the
+// search index built after the load, written beside the target and renamed into place.
+
+
+
+
+
+
+
+
+
+
+
+const BUILDER = 'metafuse 0.1.0';
+/**
+ * Writes the catalog to `outPath` atomically: a reader sees the old file or the new one,
+ * never a part. The statements run on a second thread where one is available
+ * (src/db/writer.ts) while this one makes the rows and the spec hash.
+ */
+async function compileCatalog(model, outPath, info) {
+    const target = external_node_path_.resolve(outPath);
+    const counts = await replaceAtomicallyAsync(target, async (tmp) => {
+        // While the writer thread catches up, this one hashes the model (catalog_meta's spec_hash).
+        const writer = openWriter(tmp, { meanwhile: digestAhead(model.datasets, model.terms) });
+        let counts;
+        try {
+            counts = writeCatalog(writer, model, info);
+        }
+        catch (e) {
+            await writer.finish().catch(() => { }); // the first failure is the one to report
+            throw e;
+        }
+        await writer.finish();
+        return counts;
+    }).catch((e) => {
+        throw writeError(outPath, e);
+    });
+    return { path: target, ...counts, bytes: (0,external_node_fs_.statSync)(target).size };
+}
+/** The catalog file could not be written for a reason of the place or the disk (see writeFailure), not a bug. */
+class CatalogWriteError extends Error {
+    file;
+    reason;
+    constructor(
+    /** The path as given to compileCatalog. */
+    file, 
+    /** The driver's or the system's words. */
+    reason) {
+        super(`cannot write the catalog "${file}": ${reason}`);
+        this.file = file;
+        this.reason = reason;
+    }
+}
+/** `e`, a failure writing `file`, as a CatalogWriteError when writeFailure knows it; else as it is (a bug). */
+function writeError(file, e) {
+    const why = writeFailure(e);
+    return why === undefined ? e : new CatalogWriteError(file, why);
+}
+/**
+ * Why the catalog file could not be written, when the cause is the place or the
+ * disk (permissions, a missing or read-only folder, no space) rather than a bug:
+ * the driver's or the system's own words.
+ */
+function writeFailure(e) {
+    const { code, errcode } = (e ?? {});
+    // better-sqlite3 names the result code; node:sqlite gives its number (primary code in the low byte).
+    if (typeof code === 'string' && /^SQLITE_(PERM|READONLY|IOERR|FULL|CANTOPEN)/.test(code))
+        return e.message;
+    if (typeof errcode === 'number' && DISK_RESULT_CODES.has(errcode & 0xff))
+        return e.message;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code))
+        return errnoText(e);
+    return undefined;
+}
+/** SQLITE_PERM, SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN. */
+const DISK_RESULT_CODES = new Set([3, 8, 10, 13, 14]);
+/** Fills an empty database with the model. Returns row counts. */
+function writeCatalog(db, model, info) {
+    // The file is a private temp file until renamed: no journal file needed, a crash just discards it.
+    // MEMORY, not OFF: better-sqlite3's defensive mode silently ignores journal_mode = OFF, which
+    // left a "-journal" file beside the target (debris after a kill, and slower builds).
+    db.exec(`PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF; PRAGMA application_id = ${APPLICATION_ID}; PRAGMA user_version = ${SCHEMA_VERSION};`);
+    db.exec(TABLES);
+    let fieldCount = 0;
+    let edgeCount = 0;
+    db.transaction(() => {
+        const rows = model.datasets.map((d, i) => ({ id: i + 1, fieldBase: 0, dataset: d }));
+        /** Field id of `path` in a declared dataset, or undefined. */
+        const fieldId = (row, path) => {
+            const position = row.dataset ? fieldPosition(row.dataset, path) : undefined;
+            return position === undefined ? undefined : row.fieldBase + position + 1;
+        };
+        const byKey = new Map(model.datasets.map((d, i) => [datasetKey(d), rows[i]]));
+        const spelled = bySpelling(model.datasets, (i) => rows[i]);
+        const target = (ref) => spelled(ref) ?? byKey.get(datasetKey(ref));
+        const nameCount = new Map();
+        for (const d of model.datasets)
+            nameCount.set(d.name.toLowerCase(), (nameCount.get(d.name.toLowerCase()) ?? 0) + 1);
+        const defaultTenant = model.config.defaultTenant;
+        const insDataset = batchInsert(db, 'INSERT', 'datasets', [
+            'id', 'tenant', 'name', 'display_name', 'domain', 'owner', 'description', 'location', 'format', 'schema_file', 'source_file',
+            'partition_keys', 'properties', 'deprecated', 'deprecated_since', 'deprecated_reason', 'replacement_id', 'declared',
+        ]);
+        const insField = batchInsert(db, 'INSERT', 'fields', ['id', 'dataset_id', 'path', 'name', 'parent_path', 'depth', 'position', 'type', 'sql_type', 'nullable', 'description']);
+        const insTag = batchInsert(db, 'INSERT', 'tags', ['dataset_id', 'field_id', 'tag']);
+        const insTermLink = batchInsert(db, 'INSERT', 'term_links', ['term_id', 'kind', 'dataset_id', 'field_id', 'related_term_id']);
+        const insLineage = batchInsert(db, 'INSERT', 'lineage', ['upstream_id', 'downstream_id']);
+        const insColumn = batchInsert(db, 'INSERT OR IGNORE', 'column_lineage', ['upstream_field_id', 'downstream_field_id']);
+        let lastFieldId = 0;
+        model.datasets.forEach((d, i) => {
+            const id = i + 1;
+            const ambiguous = (nameCount.get(d.name.toLowerCase()) ?? 0) > 1;
+            const display = d.tenant === defaultTenant || !ambiguous ? d.name : `${d.tenant}/${d.name}`;
+            const replacement = d.deprecated?.replacement ? (target(d.deprecated.replacement)?.id ?? null) : null;
+            rows[i].fieldBase = lastFieldId;
+            insDataset.add(id, d.tenant, d.name, display, d.domain, d.owner, d.description, d.location, d.format, d.schemaFile, d.sourceFile, JSON.stringify(d.partitionKeys), JSON.stringify(d.properties), d.deprecated ? 1 : 0, d.deprecated?.since ?? null, d.deprecated?.reason ?? null, replacement, 1);
+            for (const tag of d.tags)
+                insTag.add(id, null, tag);
+            for (const term of d.terms)
+                insTermLink.add(term, 'dataset', id, null, null);
+            for (const f of d.fields) {
+                const fid = ++lastFieldId;
+                insField.add(fid, id, f.path, f.name, f.parent, f.depth, f.position, f.type, f.sqlType, f.nullable ? 1 : 0, f.description);
+                for (const tag of f.tags)
+                    insTag.add(id, fid, tag);
+                for (const term of f.terms)
+                    insTermLink.add(term, 'field', id, fid, null);
+            }
+        });
+        model.datasets.forEach((d, i) => {
+            for (const u of d.upstream) {
+                const up = target(u)?.id;
+                if (up === undefined)
+                    continue;
+                insLineage.add(up, i + 1);
+                edgeCount++;
+            }
+            const base = rows[i].fieldBase;
+            d.fields.forEach((f, position) => {
+                if (f.from.length === 0)
+                    return;
+                const down = base + position + 1;
+                for (const c of f.from) {
+                    const row = target(c);
+                    const up = row && fieldId(row, c.field);
+                    if (up !== undefined)
+                        insColumn.add(up, down);
+                }
+            });
+        });
+        const insTerm = batchInsert(db, 'INSERT', 'glossary_terms', ['id', 'name', 'definition', 'domain', 'owner', 'parent_id', 'synonyms', 'source_file']);
+        for (const t of model.terms) {
+            insTerm.add(t.id, t.name, t.definition, t.domain, t.owner, t.parent, JSON.stringify(t.synonyms), t.sourceFile);
+            for (const r of t.related)
+                insTermLink.add(t.id, 'related', null, null, r);
+        }
+        // Observations outlive rebuilds: keyed by name, drift recomputed against today's declared fields.
+        const observations = info.observations ?? [];
+        const latest = new Map();
+        for (const o of observations) {
+            const k = datasetKey({ tenant: o.tenant, name: o.dataset });
+            const cur = latest.get(k);
+            if (!cur || o.observed_at >= cur.observed_at)
+                latest.set(k, o);
+        }
+        let nextId = model.datasets.length;
+        for (const [k, o] of [...latest].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+            if (byKey.has(k))
+                continue;
+            // A dataset only pipelines have seen: listed, searchable, marked declared = 0.
+            const id = ++nextId;
+            byKey.set(k, { id, fieldBase: lastFieldId, dataset: null });
+            const display = o.tenant === defaultTenant || (nameCount.get(o.dataset.toLowerCase()) ?? 0) === 0 ? o.dataset : `${o.tenant}/${o.dataset}`;
+            insDataset.add(id, o.tenant, o.dataset, display, null, null, null, null, null, null, null, '[]', '{}', 0, null, null, null, 0);
+            const observed = o.schema ? JSON.parse(o.schema) : [];
+            observed.forEach((f, position) => {
+                const fid = ++lastFieldId;
+                const dot = f.name.lastIndexOf('.');
+                insField.add(fid, id, f.name, f.name.slice(dot + 1), dot < 0 ? null : f.name.slice(0, dot), f.name.split('.').length - 1, position, f.type, sqlTypeOf(f.type), f.nullable ? 1 : 0, null);
+            });
+        }
+        fieldCount = lastFieldId;
+        const declared = new Map(model.datasets.map((d) => [datasetKey(d), d]));
+        const insObs = batchInsert(db, 'INSERT', 'observations', ['uid', 'tenant', 'dataset', 'observed_at', 'run_id', 'row_count', 'size_bytes', 'schema', 'upstream', 'drift']);
+        for (const o of [...observations].sort((a, b) => (a.observed_at < b.observed_at ? -1 : a.observed_at > b.observed_at ? 1 : a.uid < b.uid ? -1 : 1))) {
+            const d = declared.get(datasetKey({ tenant: o.tenant, name: o.dataset }));
+            const drift = d ? computeDrift(d.fields, o.schema ? JSON.parse(o.schema) : null) : null;
+            insObs.add(o.uid, o.tenant, o.dataset, o.observed_at, o.run_id, o.row_count, o.size_bytes, o.schema, o.upstream, drift ? JSON.stringify(drift) : null);
+        }
+        // Lineage of observed-only datasets comes from what their latest run read.
+        for (const [k, o] of latest) {
+            if (declared.has(k) || !o.upstream)
+                continue;
+            const down = byKey.get(k).id;
+            const seen = new Set();
+            for (const ref of JSON.parse(o.upstream)) {
+                const up = byKey.get(datasetKey(parseDatasetRef(ref, o.tenant)))?.id;
+                if (up === undefined || up === down || seen.has(up))
+                    continue;
+                seen.add(up);
+                insLineage.add(up, down);
+                edgeCount++;
+            }
+        }
+        // The search index, one row per dataset, filled from the model in the same pass
+        // (an external-content rebuild through a view cost several times more at 10k).
+        // One row per statement: multi-row VALUES into FTS5 measured twice as slow.
+        const insSearch = db.prepare('INSERT INTO dataset_search (rowid, name, tenant, description, domain, owner, tags, terms, fields, field_descriptions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+        const termText = new Map(model.terms.map((t) => [t.id, [t.id, t.name, ...t.synonyms].join(' ')]));
+        model.datasets.forEach((d, i) => {
+            // The dataset's own, then its fields' in field order (most fields have none).
+            const termIds = new Set(d.terms);
+            const tags = new Set(d.tags);
+            for (const f of d.fields) {
+                for (const t of f.terms)
+                    termIds.add(t);
+                for (const t of f.tags)
+                    tags.add(t);
+            }
+            insSearch.run(i + 1, d.name, d.tenant, d.description ?? '', d.domain ?? '', d.owner ?? '', [...tags].join(' '), [...termIds].map((t) => termText.get(t) ?? t).join(' '), d.fields.map((f) => f.path).join(' '), d.fields.map((f) => f.description).filter(Boolean).join(' '));
+        });
+        for (const [k, o] of latest) {
+            if (declared.has(k))
+                continue;
+            const observed = o.schema ? JSON.parse(o.schema) : [];
+            insSearch.run(byKey.get(k).id, o.dataset, o.tenant, '', '', '', '', '', observed.map((f) => f.name).join(' '), '');
+        }
+        for (const batch of [insDataset, insField, insTag, insTermLink, insLineage, insColumn, insTerm, insObs])
+            batch.flush();
+        const insMeta = db.prepare('INSERT INTO catalog_meta (key, value) VALUES (?, ?)');
+        const meta = {
+            schema_version: String(SCHEMA_VERSION),
+            version: String(info.version),
+            spec_hash: model.specHash,
+            source_commit: info.sourceCommit,
+            source_commit_time: info.commitTime ?? null,
+            built_at: info.builtAt,
+            catalog_name: model.config.name,
+            default_tenant: model.config.defaultTenant,
+            policy: JSON.stringify(model.config.policy),
+            publish_target: model.config.publishTarget,
+            builder: BUILDER,
+        };
+        for (const [k, v] of Object.entries(meta))
+            insMeta.run(k, v);
+    });
+    db.exec(INDEXES);
+    // Sampled statistics (analysis_limit): the planner needs the shape, not exact counts; full ANALYZE cost ~60 ms at 10k.
+    db.exec('PRAGMA analysis_limit = 1000; ANALYZE;');
+    return { datasets: model.datasets.length, fields: fieldCount, lineageEdges: edgeCount };
+}
+function sqlTypeOf(type) {
+    try {
+        return sqlType(parseType(type));
+    }
+    catch {
+        return '';
+    }
+}
+
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(31421);
+;// CONCATENATED MODULE: ./lib/catalog/open.js
+// Opens a catalog file for reading, refusing files that are not MetaFuse catalogs
+// or that a newer MetaFuse wrote.
+
+
+
+class CatalogError extends Error {
+}
+const SQLITE_MAGIC = 'SQLite format 3\u0000';
+function openCatalog(path) {
+    const header = Buffer.alloc(100);
+    let n;
+    try {
+        const fd = (0,external_node_fs_.openSync)(path, 'r');
+        try {
+            n = (0,external_node_fs_.readSync)(fd, header, 0, 100, 0);
+        }
+        finally {
+            (0,external_node_fs_.closeSync)(fd);
+        }
+    }
+    catch (e) {
+        const code = e.code;
+        if (code === 'ENOENT')
+            throw new CatalogError(`catalog file "${path}" does not exist; build one with "metafuse build" or pass --catalog`);
+        if (code === 'EISDIR')
+            throw new CatalogError(`"${path}" is a directory, not a catalog file`);
+        throw new CatalogError(`cannot read catalog file "${path}": ${e.message}`);
+    }
+    if (n < 100 || header.toString('latin1', 0, 16) !== SQLITE_MAGIC) {
+        throw new CatalogError(`"${path}" is not a MetaFuse catalog (not an SQLite file)`);
+    }
+    if (header.readUInt32BE(68) !== APPLICATION_ID) {
+        throw new CatalogError(`"${path}" is an SQLite file but not a MetaFuse catalog`);
+    }
+    const fileVersion = header.readUInt32BE(60);
+    if (fileVersion > SCHEMA_VERSION) {
+        throw new CatalogError(`"${path}" uses catalog schema version ${fileVersion}, newer than this MetaFuse understands (${SCHEMA_VERSION}); upgrade MetaFuse`);
+    }
+    // A download or copy cut short: SQLite zero-fills missing pages and may answer
+    // from the rest, so compare the size the header promises with the file's size.
+    const pageSize = header.readUInt16BE(16) === 1 ? 65536 : header.readUInt16BE(16);
+    const sizeValid = header.readUInt32BE(92) === header.readUInt32BE(24);
+    const expected = header.readUInt32BE(28) * pageSize;
+    if (sizeValid && expected > 0) {
+        const actual = (0,external_node_fs_.statSync)(path).size;
+        if (actual < expected)
+            throw new CatalogError(`"${path}" is truncated (${actual} of ${expected} bytes); download or build it again`);
+    }
+    let db;
+    try {
+        db = openDatabase(path, { readonly: true });
+    }
+    catch (e) {
+        throw new CatalogError(`cannot open catalog "${path}": ${e.message}`);
+    }
+    let rows;
+    try {
+        rows = db.prepare('SELECT key, value FROM catalog_meta').all();
+    }
+    catch (e) {
+        db.close();
+        throw new CatalogError(`"${path}" is damaged or incomplete: ${e.message}`);
+    }
+    const raw = Object.fromEntries(rows.map((r) => [r.key, r.value]));
+    const meta = {
+        schemaVersion: Number(raw.schema_version ?? fileVersion),
+        version: Number(raw.version ?? 0),
+        specHash: raw.spec_hash ?? null,
+        sourceCommit: raw.source_commit ?? null,
+        builtAt: raw.built_at ?? null,
+        catalogName: raw.catalog_name ?? null,
+        defaultTenant: raw.default_tenant ?? 'default',
+        builder: raw.builder ?? null,
+    };
+    return { db, meta, path, close: () => db.close() };
+}
+
+;// CONCATENATED MODULE: ./lib/catalog/read-model.js
+// The catalog file read back into the same Model the specs produce, so that a
+// diff can compare any two of: specs directory, catalog file, git commit, store URL.
+
+function readModel(cat) {
+    const db = cat.db;
+    const meta = Object.fromEntries(db.prepare('SELECT key, value FROM catalog_meta').all().map((r) => [r.key, r.value]));
+    let policy = DEFAULT_CONFIG.policy;
+    try {
+        if (meta.policy)
+            policy = { ...DEFAULT_CONFIG.policy, ...JSON.parse(meta.policy) };
+    }
+    catch {
+        // an unreadable policy falls back to the defaults
+    }
+    const config = {
+        name: meta.catalog_name ?? null,
+        defaultTenant: meta.default_tenant ?? DEFAULT_CONFIG.defaultTenant,
+        policy,
+        publishTarget: meta.publish_target ?? null,
+    };
+    const rows = db.prepare('SELECT * FROM datasets WHERE declared = 1 ORDER BY tenant, name COLLATE NOCASE, name').all();
+    const byId = new Map();
+    const idOf = new Map();
+    for (const r of db.prepare('SELECT id, tenant, name FROM datasets').all())
+        idOf.set(r.id, { tenant: r.tenant, name: r.name });
+    for (const r of rows) {
+        byId.set(r.id, {
+            tenant: r.tenant,
+            name: r.name,
+            domain: r.domain,
+            owner: r.owner,
+            description: r.description,
+            location: r.location,
+            format: r.format,
+            tags: [],
+            terms: [],
+            upstream: [],
+            partitionKeys: JSON.parse(r.partition_keys),
+            schemaFile: r.schema_file,
+            fields: [],
+            deprecated: r.deprecated
+                ? { since: r.deprecated_since, reason: r.deprecated_reason, replacement: r.replacement_id === null ? null : (idOf.get(r.replacement_id) ?? null) }
+                : null,
+            properties: JSON.parse(r.properties),
+            sourceFile: r.source_file ?? '',
+        });
+    }
+    const fieldById = new Map();
+    for (const f of db.prepare('SELECT * FROM fields ORDER BY dataset_id, position').all()) {
+        const ds = byId.get(f.dataset_id);
+        if (!ds)
+            continue;
+        const field = {
+            path: f.path, name: f.name, parent: f.parent_path, depth: f.depth, position: f.position, type: f.type, sqlType: f.sql_type,
+            nullable: f.nullable === 1, description: f.description, tags: [], terms: [], from: [],
+        };
+        ds.fields.push(field);
+        fieldById.set(f.id, { field, datasetId: f.dataset_id });
+    }
+    for (const t of db.prepare('SELECT dataset_id, field_id, tag FROM tags ORDER BY rowid').all()) {
+        if (t.field_id === null)
+            byId.get(t.dataset_id)?.tags.push(t.tag);
+        else
+            fieldById.get(t.field_id)?.field.tags.push(t.tag);
+    }
+    for (const l of db.prepare('SELECT upstream_id, downstream_id FROM lineage ORDER BY downstream_id, upstream_id').all()) {
+        const up = idOf.get(l.upstream_id);
+        if (up)
+            byId.get(l.downstream_id)?.upstream.push(up);
+    }
+    for (const c of db.prepare('SELECT upstream_field_id, downstream_field_id FROM column_lineage').all()) {
+        const up = fieldById.get(c.upstream_field_id);
+        const down = fieldById.get(c.downstream_field_id);
+        const upDs = up ? idOf.get(up.datasetId) : undefined;
+        if (up && down && upDs)
+            down.field.from.push({ ...upDs, field: up.field.path });
+    }
+    // In the order analysis gives them, so that a model read back means the same entry for entry (diff's sameMeaning).
+    for (const { field } of fieldById.values()) {
+        if (field.from.length > 1)
+            field.from.sort(compareColumnRefs);
+    }
+    const terms = new Map();
+    for (const t of db.prepare('SELECT * FROM glossary_terms ORDER BY id').all()) {
+        terms.set(t.id, {
+            id: t.id, name: t.name, definition: t.definition, domain: t.domain, owner: t.owner,
+            synonyms: JSON.parse(t.synonyms), parent: t.parent_id, related: [], sourceFile: t.source_file ?? '',
+        });
+    }
+    for (const l of db.prepare('SELECT term_id, kind, dataset_id, field_id, related_term_id FROM term_links ORDER BY rowid').all()) {
+        if (l.kind === 'dataset' && l.dataset_id !== null)
+            byId.get(l.dataset_id)?.terms.push(l.term_id);
+        else if (l.kind === 'field' && l.field_id !== null)
+            fieldById.get(l.field_id)?.field.terms.push(l.term_id);
+        else if (l.kind === 'related' && l.related_term_id)
+            terms.get(l.term_id)?.related.push(l.related_term_id);
+    }
+    return { config, datasets: [...byId.values()], terms: [...terms.values()], specHash: meta.spec_hash ?? '' };
+}
+/** Every run-time observation in the catalog, oldest first. */
+function readObservations(cat) {
+    return cat.db
+        .prepare('SELECT uid, tenant, dataset, observed_at, run_id, row_count, size_bytes, schema, upstream FROM observations ORDER BY observed_at, uid')
+        .all();
+}
+
+;// CONCATENATED MODULE: ./lib/git/git.js
+// Small, failure-tolerant git helpers: the specs may or may not live in a git checkout.
+
+/** Runs git in `cwd`; returns trimmed stdout, or undefined when git or the repository is missing. */
+function git(cwd, args, input) {
+    try {
+        return (0,external_node_child_process_.execFileSync)('git', args, { cwd, encoding: 'utf8', stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'ignore'], input, maxBuffer: 1 << 30 }).trim();
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * Where a build comes from, without reading the clock: SOURCE_DATE_EPOCH or the
+ * commit time of HEAD for built_at; HEAD (or GITHUB_SHA outside a checkout) for the commit.
+ */
+function provenance(specsDir, env = process.env) {
+    const head = git(specsDir, ['log', '-1', '--format=%H %ct']);
+    const [sha, ct] = head ? head.split(' ') : [];
+    const sourceCommit = sha || env.GITHUB_SHA || null;
+    const epoch = env.SOURCE_DATE_EPOCH && /^[0-9]+$/.test(env.SOURCE_DATE_EPOCH) ? Number(env.SOURCE_DATE_EPOCH) : ct ? Number(ct) : undefined;
+    return { sourceCommit, builtAt: epoch === undefined ? null : isoSeconds(epoch), commitTime: ct ? isoSeconds(Number(ct)) : null };
+}
+function isoSeconds(epochSeconds) {
+    return new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+/** True when `ancestor` is an ancestor of (or equal to) `descendant`; undefined when git cannot tell. */
+function isAncestor(cwd, ancestor, descendant) {
+    try {
+        (0,external_node_child_process_.execFileSync)('git', ['merge-base', '--is-ancestor', ancestor, descendant], { cwd, stdio: 'ignore' });
+        return true;
+    }
+    catch (e) {
+        return e.status === 1 ? false : undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/spec/arrow-ipc.js
+// A bounds-checked walk over the framing and flatbuffer metadata of Arrow IPC
+// bytes, run before the schema is decoded (arrow-decoder.ts, which reads
+// through the same Flat). Written when apache-arrow did the decoding: it trusts
+// lengths in the metadata, so a corrupt vector length made it build billions of
+// objects (out of memory) and a footer block pointing at the wrong message made
+// its batch iterator spin forever. The walk still decides which damaged files
+// are refused (every message and body must fit) and throws IpcCheckError at the
+// first structure that does not fit.
+class IpcCheckError extends Error {
+}
+/** Most Field tables decoded from one schema (nested fields included). */
+const MAX_FIELDS = 100_000;
+/** Deepest field nesting followed (the type model stops at 64 as well). */
+const MAX_DEPTH = 64;
+const HEADER_SCHEMA = 1;
+const HEADER_DICTIONARY_BATCH = 2;
+const HEADER_RECORD_BATCH = 3;
+const TYPE_UNION = 14;
+// ignoreBOM: a string that starts with U+FEFF keeps it (the default decoder drops it).
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+/** A flatbuffer whose every read is checked against its bounds (also used by arrow-decoder.ts). */
+class Flat {
+    view;
+    what;
+    size;
+    constructor(view, what) {
+        this.view = view;
+        this.what = what;
+        this.size = view.byteLength;
+    }
+    need(offset, size) {
+        // Offsets come from integer reads and sums, so only the range needs checking (NaN fails it too).
+        if (!(offset >= 0 && offset + size <= this.size)) {
+            throw new IpcCheckError(`${this.what} points outside its bytes`);
+        }
+    }
+    u8(o) {
+        this.need(o, 1);
+        return this.view.getUint8(o);
+    }
+    u16(o) {
+        this.need(o, 2);
+        return this.view.getUint16(o, true);
+    }
+    i16(o) {
+        this.need(o, 2);
+        return this.view.getInt16(o, true);
+    }
+    i32(o) {
+        this.need(o, 4);
+        return this.view.getInt32(o, true);
+    }
+    u32(o) {
+        this.need(o, 4);
+        return this.view.getUint32(o, true);
+    }
+    i64(o) {
+        this.need(o, 8);
+        return Number(this.view.getBigInt64(o, true));
+    }
+    /** Offset of the root table. */
+    root() {
+        return this.u32(0);
+    }
+    /** Position of field `index` of the table at `table`, or 0 when absent. */
+    field(table, index) {
+        const vtable = table - this.i32(table);
+        const vtableSize = this.u16(vtable);
+        if (vtableSize < 4 || vtableSize % 2 !== 0)
+            throw new IpcCheckError(`${this.what} has a malformed table`);
+        this.need(vtable, vtableSize);
+        const slot = 4 + 2 * index;
+        if (slot >= vtableSize)
+            return 0;
+        const rel = this.u16(vtable + slot);
+        if (rel === 0)
+            return 0;
+        return table + rel;
+    }
+    /** The table an offset field refers to, or 0. */
+    table(table, index) {
+        const at = this.field(table, index);
+        if (!at)
+            return 0;
+        const target = at + this.u32(at);
+        this.need(target, 4);
+        return target;
+    }
+    /** Start and length of a vector field whose elements take `size` bytes; length 0 when absent. */
+    vector(table, index, size) {
+        const at = this.field(table, index);
+        if (!at)
+            return { start: 0, length: 0 };
+        const vec = at + this.u32(at);
+        const length = this.u32(vec);
+        this.need(vec + 4, length * size);
+        return { start: vec + 4, length };
+    }
+    /** A string field (UTF-8, invalid bytes replaced), or null when absent. */
+    string(table, index) {
+        const at = this.field(table, index);
+        if (!at)
+            return null;
+        const vec = at + this.u32(at);
+        const length = this.u32(vec);
+        this.need(vec + 4, length);
+        const start = this.view.byteOffset + vec + 4;
+        const bytes = new Uint8Array(this.view.buffer, start, length);
+        // Short ASCII strings (most names) without TextDecoder's per-call cost.
+        if (length <= 64) {
+            let s = '';
+            for (let i = 0; i < length; i++) {
+                const c = bytes[i];
+                if (c >= 0x80)
+                    return utf8.decode(bytes);
+                s += String.fromCharCode(c);
+            }
+            return s;
+        }
+        return utf8.decode(bytes);
+    }
+    /** The tables of a vector of tables. */
+    tables(table, index) {
+        const { start, length } = this.vector(table, index, 4);
+        const out = [];
+        for (let i = 0; i < length; i++) {
+            const at = start + 4 * i;
+            const target = at + this.u32(at);
+            this.need(target, 4);
+            out.push(target);
+        }
+        return out;
+    }
+}
+function checkKeyValues(fb, table, index) {
+    for (const kv of fb.tables(table, index)) {
+        fb.vector(kv, 0, 1);
+        fb.vector(kv, 1, 1);
+    }
+}
+function checkSchema(fb, schema) {
+    let budget = MAX_FIELDS;
+    const checkField = (field, depth) => {
+        if (--budget < 0)
+            throw new IpcCheckError(`the schema has more than ${MAX_FIELDS} fields`);
+        if (depth > MAX_DEPTH)
+            throw new IpcCheckError(`the schema nests fields more than ${MAX_DEPTH} levels deep`);
+        fb.vector(field, 0, 1); // name
+        const typeType = fb.field(field, 2) ? fb.u8(fb.field(field, 2)) : 0;
+        const type = fb.table(field, 3);
+        if (type && typeType === TYPE_UNION)
+            fb.vector(type, 1, 4); // typeIds
+        const dictionary = fb.table(field, 4);
+        if (dictionary)
+            fb.table(dictionary, 1); // index type
+        for (const child of fb.tables(field, 5))
+            checkField(child, depth + 1);
+        checkKeyValues(fb, field, 6);
+    };
+    for (const field of fb.tables(schema, 1))
+        checkField(field, 0);
+    checkKeyValues(fb, schema, 2);
+    fb.vector(schema, 3, 8); // features
+}
+function checkRecordBatch(fb, batch) {
+    fb.vector(batch, 1, 16); // nodes
+    fb.vector(batch, 2, 16); // buffers
+    fb.table(batch, 3); // compression
+    fb.vector(batch, 4, 8); // variadic buffer counts
+}
+/** Checks one framed message at `offset`; returns the offset after its body, or -1 at an end-of-stream marker. */
+function checkMessage(bytes, view, offset) {
+    const remaining = bytes.length - offset;
+    if (remaining < 4)
+        throw new IpcCheckError('a message header is cut off');
+    let length = view.getInt32(offset, true);
+    let header = 4;
+    if (length === -1) {
+        if (remaining < 8)
+            throw new IpcCheckError('a message header is cut off');
+        length = view.getInt32(offset + 4, true);
+        header = 8;
+    }
+    if (length === 0)
+        return -1;
+    if (length < 0)
+        throw new IpcCheckError('a message has a negative length');
+    const start = offset + header;
+    if (start + length > bytes.length)
+        throw new IpcCheckError('the data is truncated (a message ends after the end of the file)');
+    const fb = new Flat(new DataView(bytes.buffer, bytes.byteOffset + start, length), 'a message');
+    const message = fb.root();
+    const headerTypeAt = fb.field(message, 1);
+    const headerType = headerTypeAt ? fb.u8(headerTypeAt) : 0;
+    const body = fb.field(message, 3) ? fb.i64(fb.field(message, 3)) : 0;
+    if (body < 0)
+        throw new IpcCheckError('a message has a negative body length');
+    const content = fb.table(message, 2);
+    if (content && headerType === HEADER_SCHEMA)
+        checkSchema(fb, content);
+    if (content && headerType === HEADER_RECORD_BATCH)
+        checkRecordBatch(fb, content);
+    if (content && headerType === HEADER_DICTIONARY_BATCH) {
+        const data = fb.table(content, 1);
+        if (data)
+            checkRecordBatch(fb, data);
+    }
+    checkKeyValues(fb, message, 4);
+    const end = start + length + body;
+    if (end > bytes.length)
+        throw new IpcCheckError('the data is truncated (a message body ends after the end of the file)');
+    return end;
+}
+/** Checks an IPC stream: every message up to the end-of-stream marker or the end of the bytes. */
+function checkIpcStream(bytes) {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let offset = 0;
+    while (offset < bytes.length) {
+        const next = checkMessage(bytes, view, offset);
+        if (next < 0)
+            break;
+        offset = next;
+    }
+}
+/** Checks an IPC file (magic at both ends already checked): the footer and every message its blocks point at. */
+function checkIpcFile(bytes) {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const footerEnd = bytes.length - 10;
+    const length = view.getInt32(footerEnd, true);
+    if (length <= 0 || length > footerEnd - 8)
+        throw new IpcCheckError('the file footer is corrupt');
+    const fb = new Flat(new DataView(bytes.buffer, bytes.byteOffset + footerEnd - length, length), 'the file footer');
+    const footer = fb.root();
+    const schema = fb.table(footer, 1);
+    if (schema)
+        checkSchema(fb, schema);
+    for (const index of [2, 3]) {
+        const { start, length: count } = fb.vector(footer, index, 24);
+        for (let i = 0; i < count; i++) {
+            const offset = fb.i64(start + 24 * i);
+            if (offset < 8 || offset >= footerEnd - length)
+                throw new IpcCheckError('a file footer block points outside the data');
+            checkMessage(bytes, view, offset);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/spec/arrow-decoder.js
+// Decodes the Schema flatbuffer of Arrow IPC bytes (format/Schema.fbs,
+// Message.fbs, File.fbs) without apache-arrow, whose import alone costs
+// ~170 ms. The result has the shape of apache-arrow's Schema/Field/DataType
+// (type ids, parameter names, a Dictionary wrapper whose children are its value
+// type's) so that arrow-schema.ts converts both the same way, and it follows
+// apache-arrow's reading rules where they decide the result: a type NONE reads
+// as Null, a dictionary id seen before reuses the first value type, a missing
+// index type is int32, a missing field name is "". Every read goes through
+// Flat (arrow-ipc.ts), which bounds-checks it; readArrowSchema runs the
+// framing check of arrow-ipc.ts first, so the offsets found here are known to
+// fit. Errors are ArrowSchemaError (with a dotted field path where one exists).
+
+class ArrowSchemaError extends Error {
+}
+// Type union ids of Schema.fbs.
+const T = {
+    NONE: 0, Null: 1, Int: 2, FloatingPoint: 3, Binary: 4, Utf8: 5, Bool: 6, Decimal: 7, Date: 8, Time: 9,
+    Timestamp: 10, Interval: 11, List: 12, Struct: 13, Union: 14, FixedSizeBinary: 15, FixedSizeList: 16, Map: 17,
+    Duration: 18, LargeBinary: 19, LargeUtf8: 20, LargeList: 21, RunEndEncoded: 22, BinaryView: 23, Utf8View: 24,
+    ListView: 25, LargeListView: 26,
+};
+const TYPE_NAMES = Object.fromEntries(Object.entries(T).map(([k, v]) => [v, k]));
+/** apache-arrow's id for its Dictionary wrapper type. */
+const DICTIONARY_TYPE_ID = -1;
+/** Types whose first child is the item (its path is the parent's). */
+const LIST_LIKE = new Set([T.List, T.LargeList, T.FixedSizeList, T.ListView, T.LargeListView]);
+const arrow_decoder_HEADER_SCHEMA = 1;
+const arrow_decoder_HEADER_DICTIONARY_BATCH = 2;
+const arrow_decoder_MAX_DEPTH = 64;
+// Vtable slots.
+const FIELD = { name: 0, nullable: 1, typeType: 2, type: 3, dictionary: 4, children: 5, metadata: 6 };
+const SCHEMA = { fields: 1, metadata: 2 };
+const MESSAGE = { headerType: 1, header: 2 };
+const FOOTER = { schema: 1, dictionaries: 2 };
+const DICTIONARY = { id: 0, indexType: 1, isOrdered: 2 };
+/** Reads the Schema of IPC file (`isFile`) or stream bytes whose framing arrow-ipc.ts has checked. */
+function decodeArrowSchema(bytes, isFile) {
+    try {
+        return isFile ? decodeFile(bytes) : decodeStream(bytes);
+    }
+    catch (e) {
+        if (e instanceof IpcCheckError)
+            throw new ArrowSchemaError(`cannot read the Arrow data: ${e.message}`);
+        throw e;
+    }
+}
+/** The flatbuffer of the framed message at `offset`, or null at an end-of-stream marker. */
+function messageAt(bytes, view, offset) {
+    if (offset < 0 || offset + 4 > bytes.length)
+        throw new ArrowSchemaError('cannot read the Arrow data: a message header is cut off');
+    let length = view.getInt32(offset, true);
+    let start = offset + 4;
+    if (length === -1) {
+        if (offset + 8 > bytes.length)
+            throw new ArrowSchemaError('cannot read the Arrow data: a message header is cut off');
+        length = view.getInt32(offset + 4, true);
+        start = offset + 8;
+    }
+    if (length === 0)
+        return null;
+    if (length < 0 || start + length > bytes.length)
+        throw new ArrowSchemaError('cannot read the Arrow data: a message does not fit in the data');
+    return new Flat(new DataView(bytes.buffer, bytes.byteOffset + start, length), 'a message');
+}
+function headerType(fb, message) {
+    const at = fb.field(message, MESSAGE.headerType);
+    return at ? fb.u8(at) : 0;
+}
+function decodeStream(bytes) {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    // The first message must be the schema (later ones are record and dictionary batches).
+    const fb = messageAt(bytes, view, 0);
+    if (!fb)
+        throw new ArrowSchemaError('no schema message found');
+    const message = fb.root();
+    if (headerType(fb, message) !== arrow_decoder_HEADER_SCHEMA)
+        throw new ArrowSchemaError('cannot read the Arrow data: the stream does not start with a schema message');
+    const schema = fb.table(message, MESSAGE.header);
+    if (!schema)
+        throw new ArrowSchemaError('cannot read the Arrow data: the schema message has no schema');
+    return decodeSchema(fb, schema);
+}
+function decodeFile(bytes) {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const footerEnd = bytes.length - 10;
+    const length = footerEnd >= 0 ? view.getInt32(footerEnd, true) : 0;
+    if (length <= 0 || length > footerEnd - 8)
+        throw new ArrowSchemaError('cannot read the Arrow data: the file footer is corrupt');
+    const fb = new Flat(new DataView(bytes.buffer, bytes.byteOffset + footerEnd - length, length), 'the file footer');
+    const footer = fb.root();
+    const schema = fb.table(footer, FOOTER.schema);
+    if (!schema)
+        throw new ArrowSchemaError('cannot read the Arrow data: the file footer has no schema');
+    const decoded = decodeSchema(fb, schema);
+    // apache-arrow loads the dictionaries when it opens a file and fails on a
+    // dictionary block that points at another kind of message; so does this.
+    // (Their bodies are not decoded: only the schema is needed.)
+    const { start, length: count } = fb.vector(footer, FOOTER.dictionaries, 24);
+    for (let i = 0; i < count; i++) {
+        const message = messageAt(bytes, view, fb.i64(start + 24 * i));
+        if (message && headerType(message, message.root()) !== arrow_decoder_HEADER_DICTIONARY_BATCH) {
+            throw new ArrowSchemaError('cannot read the Arrow data: a file footer dictionary block does not point at a dictionary batch');
+        }
+    }
+    return decoded;
+}
+function decodeSchema(fb, schema) {
+    const dictionaries = new Map();
+    const fields = fb.tables(schema, SCHEMA.fields).map((f) => decodeField(fb, f, (name) => name, false, 0, dictionaries));
+    return { fields, metadata: decodeMetadata(fb, schema, SCHEMA.metadata) };
+}
+function decodeMetadata(fb, table, index) {
+    const out = new Map();
+    for (const kv of fb.tables(table, index)) {
+        const key = fb.string(kv, 0);
+        if (key !== null)
+            out.set(key, fb.string(kv, 1));
+    }
+    return out;
+}
+function bool(fb, table, index) {
+    const at = fb.field(table, index);
+    return at ? fb.u8(at) !== 0 : false;
+}
+function int32(fb, table, index, fallback) {
+    const at = fb.field(table, index);
+    return at ? fb.i32(at) : fallback;
+}
+function int16(fb, table, index, fallback) {
+    const at = fb.field(table, index);
+    return at ? fb.i16(at) : fallback;
+}
+/**
+ * One Field table. `pathOf` gives its dotted path from its name (the path rule
+ * of convertType: list items and map entries do not add a level); `mapEntries`
+ * marks the entries field of a map, whose first two children are the key and the value.
+ */
+function decodeField(fb, f, pathOf, mapEntries, depth, dictionaries) {
+    const name = fb.string(f, FIELD.name) ?? '';
+    const path = pathOf(name);
+    if (depth > arrow_decoder_MAX_DEPTH)
+        throw new ArrowSchemaError(`field "${path}" is nested more than ${arrow_decoder_MAX_DEPTH} levels deep`);
+    const nullable = bool(fb, f, FIELD.nullable);
+    const metadata = decodeMetadata(fb, f, FIELD.metadata);
+    const typeTypeAt = fb.field(f, FIELD.typeType);
+    const typeId = typeTypeAt ? fb.u8(typeTypeAt) : T.NONE;
+    const dictionary = fb.table(f, FIELD.dictionary);
+    const decode = () => decodeType(fb, f, typeId, path, mapEntries, depth, dictionaries);
+    let type;
+    if (dictionary) {
+        const id = fb.field(dictionary, DICTIONARY.id) ? fb.i64(fb.field(dictionary, DICTIONARY.id)) : 0;
+        if (!Number.isSafeInteger(id))
+            throw new ArrowSchemaError(`field "${path}" has a dictionary id out of range`);
+        const indexTable = fb.table(dictionary, DICTIONARY.indexType);
+        const indices = indexTable ? intType(fb, indexTable, path) : { typeId: T.Int, children: [], isSigned: true, bitWidth: 32 };
+        const isOrdered = bool(fb, dictionary, DICTIONARY.isOrdered);
+        let value = dictionaries.get(id);
+        if (!value) {
+            // First use of this id: its value type is this field's type.
+            value = decode();
+            dictionaries.set(id, value);
+        }
+        type = { typeId: DICTIONARY_TYPE_ID, children: value.children, dictionary: value, indices, isOrdered, id };
+    }
+    else {
+        type = decode();
+    }
+    return { name, type, nullable, metadata };
+}
+function decodeChildren(fb, f, typeId, path, mapEntries, depth, dictionaries) {
+    return fb.tables(f, FIELD.children).map((c, i) => {
+        const isItem = i === 0 && (LIST_LIKE.has(typeId) || typeId === T.Map);
+        const pathOf = isItem ? () => path : mapEntries && i < 2 ? () => `${path}.${i === 0 ? 'key' : 'value'}` : (name) => `${path}.${name}`;
+        return decodeField(fb, c, pathOf, i === 0 && typeId === T.Map, depth + 1, dictionaries);
+    });
+}
+function intType(fb, t, path) {
+    const bitWidth = int32(fb, t, 0, 0);
+    if (![8, 16, 32, 64].includes(bitWidth))
+        throw new ArrowSchemaError(`field "${path}" has an integer type of ${bitWidth} bits`);
+    return { typeId: T.Int, children: [], bitWidth, isSigned: bool(fb, t, 1) };
+}
+function unit(value, max, path, what) {
+    if (value < 0 || value > max)
+        throw new ArrowSchemaError(`field "${path}" has an unknown ${what} (${value})`);
+    return value;
+}
+/** The type of field `f` (its type union, parameters and children). */
+function decodeType(fb, f, typeId, path, mapEntries, depth, dictionaries) {
+    // Children first, as apache-arrow does: an error inside them wins.
+    // Only nested types keep their children (apache-arrow drops those of other types).
+    const decoded = decodeChildren(fb, f, typeId, path, mapEntries, depth, dictionaries);
+    const children = [];
+    const simple = (id) => ({ typeId: id, children });
+    switch (typeId) {
+        case T.NONE: // apache-arrow reads a missing type as Null
+        case T.Null:
+            return simple(T.Null);
+        case T.Binary:
+        case T.LargeBinary:
+        case T.BinaryView:
+        case T.Utf8:
+        case T.LargeUtf8:
+        case T.Utf8View:
+        case T.Bool:
+            return simple(typeId);
+        case T.Struct:
+            return { typeId, children: decoded };
+        case T.List:
+        case T.LargeList:
+        case T.ListView:
+        case T.LargeListView:
+            return { typeId, children: decoded.slice(0, 1) };
+    }
+    if (typeId === T.RunEndEncoded || !(typeId in TYPE_NAMES)) {
+        throw new ArrowSchemaError(`field "${path}" has an Arrow type MetaFuse does not support (${TYPE_NAMES[typeId] ?? `type id ${typeId}`})`);
+    }
+    const t = fb.table(f, FIELD.type);
+    if (!t)
+        throw new ArrowSchemaError(`field "${path}" has no parameters for its ${TYPE_NAMES[typeId]} type`);
+    switch (typeId) {
+        case T.Int:
+            return { ...intType(fb, t, path), children };
+        case T.FloatingPoint:
+            return { typeId, children, precision: unit(int16(fb, t, 0, 0), 2, path, 'floating point precision') };
+        case T.Decimal: {
+            const bitWidth = int32(fb, t, 2, 128);
+            if (![32, 64, 128, 256].includes(bitWidth))
+                throw new ArrowSchemaError(`field "${path}" has a decimal type of ${bitWidth} bits`);
+            return { typeId, children, precision: int32(fb, t, 0, 0), scale: int32(fb, t, 1, 0), bitWidth };
+        }
+        case T.Date:
+            return { typeId, children, unit: int16(fb, t, 0, 1) };
+        case T.Time:
+            return { typeId, children, unit: unit(int16(fb, t, 0, 1), 3, path, 'time unit'), bitWidth: int32(fb, t, 1, 32) };
+        case T.Timestamp:
+            return { typeId, children, unit: unit(int16(fb, t, 0, 0), 3, path, 'timestamp unit'), timezone: fb.string(t, 1) };
+        case T.Interval:
+            return { typeId, children, unit: unit(int16(fb, t, 0, 0), 2, path, 'interval unit') };
+        case T.Duration:
+            return { typeId, children, unit: unit(int16(fb, t, 0, 1), 3, path, 'duration unit') };
+        case T.Union: {
+            const { start, length } = fb.vector(t, 1, 4);
+            const typeIds = [];
+            for (let i = 0; i < length; i++)
+                typeIds.push(fb.i32(start + 4 * i));
+            return { typeId, children: decoded, mode: int16(fb, t, 0, 0), typeIds };
+        }
+        case T.FixedSizeBinary: {
+            const byteWidth = int32(fb, t, 0, 0);
+            if (byteWidth < 0)
+                throw new ArrowSchemaError(`field "${path}" has a negative fixed-size binary width`);
+            return { typeId, children, byteWidth };
+        }
+        case T.FixedSizeList: {
+            const listSize = int32(fb, t, 0, 0);
+            if (listSize < 0)
+                throw new ArrowSchemaError(`field "${path}" has a negative fixed-size list size`);
+            return { typeId, children: decoded.slice(0, 1), listSize };
+        }
+        case T.Map: {
+            // apache-arrow renames the entries field and its first two children (ARROW-8716).
+            const entries = decoded[0];
+            if (entries) {
+                entries.name = 'entries';
+                const [k, v] = entries.type.children;
+                if (k)
+                    k.name = 'key';
+                if (v)
+                    v.name = 'value';
+            }
+            return { typeId, children: decoded.slice(0, 1), keysSorted: bool(fb, t, 0) };
+        }
+        default:
+            throw new ArrowSchemaError(`field "${path}" has an Arrow type MetaFuse does not support (${TYPE_NAMES[typeId]})`);
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/spec/arrow-schema.js
+
+
+
+const FILE_MAGIC = 'ARROW1';
+/** Parses the schema of an IPC file or stream, after checking that every message is framed within the bytes. */
+async function readArrowSchema(bytes) {
+    if (bytes.length === 0)
+        throw new ArrowSchemaError('the file is empty');
+    const isFileFormat = bytes.length >= 6 && String.fromCharCode(...bytes.subarray(0, 6)) === FILE_MAGIC;
+    if (isFileFormat) {
+        const tail = String.fromCharCode(...bytes.subarray(Math.max(0, bytes.length - 6)));
+        if (bytes.length < 12 || tail !== FILE_MAGIC)
+            throw new ArrowSchemaError('the Arrow IPC file is truncated (no footer)');
+    }
+    else if (!looksLikeStream(bytes)) {
+        throw new ArrowSchemaError('not an Arrow IPC file or stream (no Arrow magic bytes or message header)');
+    }
+    // Every message (and its body length) must fit the bytes, as before with apache-arrow (see arrow-ipc.ts).
+    try {
+        if (isFileFormat)
+            checkIpcFile(bytes);
+        else
+            checkIpcStream(bytes);
+    }
+    catch (e) {
+        if (e instanceof IpcCheckError)
+            throw new ArrowSchemaError(`cannot read the Arrow data: ${e.message}`);
+        throw e;
+    }
+    // Record batch bodies are not decoded: only the schema is needed, and
+    // compressed batches (Feather v2's default) would need codecs.
+    return convertSchema(decodeArrowSchema(bytes, isFileFormat), arrow_schema_MAX_FIELDS);
+}
+/** An apache-arrow Schema in our type model (also used for schemas handed over by library callers). */
+function convertArrowSchema(schema) {
+    return convertSchema(schema, Infinity);
+}
+/** Most fields converted from one file: a dictionary value type shared by several fields is converted for each. */
+const arrow_schema_MAX_FIELDS = 100_000;
+function convertSchema(schema, maxFields) {
+    const ctx = { descriptions: new Map(), budget: maxFields };
+    const fields = schema.fields.map((f) => convertField(f, f.name, ctx, 0));
+    return { fields, description: schema.metadata.get('description') ?? null, fieldDescriptions: ctx.descriptions };
+}
+function looksLikeStream(bytes) {
+    if (bytes.length < 8)
+        return false;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const first = view.getInt32(0, true);
+    // Continuation marker 0xFFFFFFFF then a positive length, or the pre-1.0 bare length.
+    const length = first === -1 ? view.getInt32(4, true) : first;
+    return length > 0 && length <= bytes.length;
+}
+const arrow_schema_MAX_DEPTH = 64;
+function convertField(f, path, ctx, depth) {
+    if (depth > arrow_schema_MAX_DEPTH)
+        throw new ArrowSchemaError(`field "${path}" is nested more than ${arrow_schema_MAX_DEPTH} levels deep`);
+    if (--ctx.budget < 0)
+        throw new ArrowSchemaError(`the schema has more than ${arrow_schema_MAX_FIELDS} fields (counting each use of a shared dictionary type)`);
+    const description = f.metadata.get('description') ?? f.metadata.get('comment');
+    // A list item shares its list's path; the list field's own description comes first and wins.
+    if (description && !ctx.descriptions.has(path))
+        ctx.descriptions.set(path, description);
+    return { name: f.name, type: convertType(f.type, path, ctx, depth), nullable: f.nullable };
+}
+const UNITS = ['s', 'ms', 'us', 'ns'];
+function convertType(t, path, ctx, depth) {
+    // Typed loosely: apache-arrow's classes (and the decoder's look-alikes) are reached through the type id.
+    const a = t;
+    const child = (f, sub) => convertField(f, sub, ctx, depth + 1);
+    // Paths follow the same rule as nestedChildren(): list items do not add a level.
+    if ([12, 16, 17, 21, 25, 26].includes(a.typeId) && !a.children?.[0])
+        throw new ArrowSchemaError(`field "${path}" is a list or map without its child field`);
+    switch (a.typeId) {
+        case 1:
+            return { kind: 'simple', name: 'null' };
+        case 2: {
+            const signed = a.isSigned;
+            return { kind: 'simple', name: `${signed ? 'int' : 'uint'}${a.bitWidth}` };
+        }
+        case 3:
+            return { kind: 'simple', name: ['halffloat', 'float', 'double'][a.precision] };
+        case 4:
+            return { kind: 'simple', name: 'binary' };
+        case 5:
+            return { kind: 'simple', name: 'string' };
+        case 6:
+            return { kind: 'simple', name: 'bool' };
+        case 7: {
+            const bits = a.bitWidth;
+            return { kind: 'decimal', bits, precision: a.precision, scale: a.scale };
+        }
+        case 8:
+            return { kind: 'simple', name: a.unit === 0 ? 'date32[day]' : 'date64[ms]' };
+        case 9:
+            return { kind: 'time', bits: a.bitWidth === 32 ? 32 : 64, unit: UNITS[a.unit] };
+        case 10:
+            return { kind: 'timestamp', unit: UNITS[a.unit], tz: a.timezone || null };
+        case 11:
+            return { kind: 'simple', name: ['month_interval', 'day_time_interval', 'month_day_nano_interval'][a.unit] };
+        case 12:
+        case 21: {
+            const item = a.children[0];
+            const c = child(item, path);
+            return { kind: 'list', variant: a.typeId === 12 ? 'list' : 'large_list', item: { ...c, name: 'item' } };
+        }
+        case 13:
+            return { kind: 'struct', fields: a.children.map((f) => child(f, `${path}.${f.name}`)) };
+        case 14: {
+            const ids = Array.from(a.typeIds);
+            return { kind: 'union', mode: a.mode === 1 ? 'dense' : 'sparse', fields: a.children.map((f) => child(f, `${path}.${f.name}`)), typeIds: ids };
+        }
+        case 15:
+            return { kind: 'fixed_size_binary', width: a.byteWidth };
+        case 16: {
+            const c = child(a.children[0], path);
+            return { kind: 'fixed_size_list', item: { ...c, name: 'item' }, size: a.listSize };
+        }
+        case 17: {
+            const entries = a.children[0].type;
+            const [k, v] = entries.children ?? [];
+            if (!k || !v)
+                throw new ArrowSchemaError(`map field "${path}" has no key/value children`);
+            const key = child(k, `${path}.key`);
+            const value = child(v, `${path}.value`);
+            return { kind: 'map', key: key.type, value: { ...value, name: 'value' }, keysSorted: Boolean(a.keysSorted) };
+        }
+        case 18:
+            return { kind: 'duration', unit: UNITS[a.unit] };
+        case 19:
+            return { kind: 'simple', name: 'large_binary' };
+        case 20:
+            return { kind: 'simple', name: 'large_string' };
+        case 23:
+            return { kind: 'simple', name: 'binary_view' };
+        case 24:
+            return { kind: 'simple', name: 'string_view' };
+        case 25:
+        case 26: {
+            // List views: only the decoder produces these (apache-arrow has no class for them).
+            const c = child(a.children[0], path);
+            return { kind: 'list', variant: a.typeId === 25 ? 'list_view' : 'large_list_view', item: { ...c, name: 'item' } };
+        }
+        case DICTIONARY_TYPE_ID: {
+            const value = convertType(a.dictionary, path, ctx, depth + 1);
+            const index = convertType(a.indices, path, ctx, depth + 1);
+            return { kind: 'dictionary', value, index, ordered: Boolean(a.isOrdered) };
+        }
+        default:
+            throw new ArrowSchemaError(`field "${path}" has an Arrow type MetaFuse does not support (${String(t)})`);
+    }
+}
+
+;// CONCATENATED MODULE: ./lib/spec/fields.js
+
+
+/**
+ * The empty list every new field starts with, shared and frozen: most fields have
+ * no tags, terms or column lineage, and three empty arrays per field were ~60 MB
+ * at 50,000 datasets. Code that adds to a field's list assigns a new array.
+ */
+const NONE = Object.freeze([]);
+function buildFields(entries, src, bag) {
+    const at = (path, where = 'value') => ({ file: src.file, doc: src.doc, path, at: where });
+    const slots = new Map();
+    const order = [];
+    const list = entries ?? [];
+    /** `entry`: the index of the `fields:` entry that declares it, or undefined for the Arrow schema (the pointer is made only for an error). */
+    const declare = (name, parent, type, nullable, entry) => {
+        const path = parent ? `${parent.path}.${name}` : name;
+        if (slots.has(path)) {
+            bag.error(at(entry === undefined ? ['schema'] : ['fields', entry, 'name']), 'duplicate-field', `field "${path}" is defined twice`);
+            return;
+        }
+        const field = {
+            path,
+            name,
+            parent: parent?.path ?? null,
+            depth: parent ? parent.depth + 1 : 0,
+            position: 0,
+            type: formatType(type),
+            sqlType: sqlType(type),
+            nullable,
+            description: src.arrow?.descriptions.get(path) ?? null,
+            tags: NONE,
+            terms: NONE,
+            from: NONE,
+        };
+        const slot = { field, arrow: type };
+        slots.set(path, slot);
+        order.push(slot);
+        for (const child of nestedChildren(type))
+            declare(child.name, field, child.type, child.nullable, entry);
+    };
+    const parsed = new Map();
+    const typeOf = (entry, i) => {
+        if (entry.type === undefined)
+            return undefined;
+        if (parsed.has(i))
+            return parsed.get(i);
+        try {
+            const t = parseType(entry.type);
+            parsed.set(i, t);
+            return t;
+        }
+        catch (e) {
+            if (!(e instanceof TypeSyntaxError))
+                throw e;
+            bag.error(at(['fields', i, 'type']), 'unknown-type', e.message);
+            return undefined;
+        }
+    };
+    // Without an Arrow file, entries with a plain name declare top-level fields; dotted
+    // names always annotate nested fields, which come from their parent's type.
+    const declares = (entry) => !src.arrow && !entry.name.includes('.');
+    if (src.arrow) {
+        for (const f of src.arrow.fields)
+            declare(f.name, null, f.type, f.nullable, undefined);
+    }
+    else {
+        list.forEach((entry, i) => {
+            if (!declares(entry))
+                return;
+            if (entry.type === undefined) {
+                bag.error(at(['fields', i, 'name'], 'key'), 'missing-type', `field "${entry.name}" needs a type (or give the dataset a schema: file)`);
+                return;
+            }
+            const t = typeOf(entry, i);
+            if (t === undefined || slots.has(entry.name)) {
+                if (slots.has(entry.name))
+                    bag.error(at(['fields', i, 'name']), 'duplicate-field', `field "${entry.name}" is defined twice`);
+                return;
+            }
+            declare(entry.name, null, t, entry.nullable ?? true, i);
+            applyAnnotation(slots.get(entry.name), entry);
+        });
+    }
+    const annotatedAt = new Set();
+    list.forEach((entry, i) => {
+        if (declares(entry))
+            return;
+        const slot = slots.get(entry.name);
+        if (!slot) {
+            const code = src.arrow ? 'field-not-in-schema' : 'unknown-field';
+            const owner = src.arrow ? 'the Arrow schema' : 'this dataset';
+            bag.error(at(['fields', i, 'name']), code, `${owner} has no field "${entry.name}"${didYouMean(entry.name, slots.keys())}`);
+            return;
+        }
+        if (annotatedAt.has(entry.name)) {
+            bag.error(at(['fields', i, 'name']), 'duplicate-field', `field "${entry.name}" is listed twice`);
+            return;
+        }
+        annotatedAt.add(entry.name);
+        const origin = src.arrow ? 'the Arrow schema' : 'its parent\'s type';
+        const t = typeOf(entry, i);
+        if (t !== undefined && formatType(t) !== slot.field.type) {
+            bag.error(at(['fields', i, 'type']), 'field-type-mismatch', `"${entry.name}" is ${slot.field.type} in ${origin}, not ${formatType(t)}`);
+        }
+        if (entry.nullable !== undefined && entry.nullable !== slot.field.nullable) {
+            bag.error(at(['fields', i, 'nullable']), 'field-nullable-mismatch', `"${entry.name}" is ${slot.field.nullable ? 'nullable' : 'not nullable'} in ${origin}, but nullable: ${String(entry.nullable)} here`);
+        }
+        applyAnnotation(slot, entry);
+    });
+    const fields = order.map((s, i) => ((s.field.position = i), s.field));
+    const lineage = [];
+    list.forEach((entry, i) => {
+        const slot = slots.get(entry.name);
+        if (!slot || !entry.from)
+            return;
+        entry.from.forEach((ref, j) => lineage.push({ field: slot.field, ref, where: at(['fields', i, 'from', j]) }));
+    });
+    return { fields, lineage };
+}
+function applyAnnotation(slot, entry) {
+    const f = slot.field;
+    if (entry.description !== undefined)
+        f.description = entry.description;
+    if (entry.tags)
+        f.tags = unique(entry.tags).sort();
+    if (entry.terms)
+        f.terms = unique(entry.terms).sort();
+}
+function unique(list) {
+    return [...new Set(list)];
 }
 
 // EXTERNAL MODULE: external "node:buffer"
@@ -38704,10 +40731,10 @@ function require_null() {
   });
   return _null;
 }
-var bool;
+var js_yaml_bool;
 var hasRequiredBool;
 function requireBool() {
-  if (hasRequiredBool) return bool;
+  if (hasRequiredBool) return js_yaml_bool;
   hasRequiredBool = 1;
   const Type2 = requireType();
   function resolveYamlBoolean(data) {
@@ -38721,7 +40748,7 @@ function requireBool() {
   function isBoolean(object) {
     return Object.prototype.toString.call(object) === "[object Boolean]";
   }
-  bool = new Type2("tag:yaml.org,2002:bool", {
+  js_yaml_bool = new Type2("tag:yaml.org,2002:bool", {
     kind: "scalar",
     resolve: resolveYamlBoolean,
     construct: constructYamlBoolean,
@@ -38739,7 +40766,7 @@ function requireBool() {
     },
     defaultStyle: "lowercase"
   });
-  return bool;
+  return js_yaml_bool;
 }
 var js_yaml_int;
 var hasRequiredInt;
@@ -41374,13 +43401,13 @@ const IMPLICIT = yaml.CORE_SCHEMA.compiledImplicit;
 /** Thrown (not an Error: no stack) to give up on a text. */
 const GIVE_UP = { giveUp: true };
 /** Deeper than this is left to js-yaml (whose limit is LIMITS.yamlDepth). */
-const MAX_DEPTH = 32;
+const fast_yaml_MAX_DEPTH = 32;
 const SPACE = 0x20;
 const HASH = 0x23;
 const COLON = 0x3a;
 const DASH = 0x2d;
 // The text being read, one file at a time (the reader is synchronous).
-let T = '';
+let fast_yaml_T = '';
 /** Copy values of 13 or more characters out of the text (see `text`). */
 let copyLong = false;
 /** The text's bytes when it is ASCII (a character's offset is its byte's, after `bytesFrom`). */
@@ -41400,7 +43427,7 @@ let depth = 0;
  * the text; `bytes`, the text's bytes, lets ASCII values be copied from them.
  */
 function parseSimpleYaml(text, copy, bytes) {
-    T = text;
+    fast_yaml_T = text;
     copyLong = copy;
     bytesFrom = bytes ? bytes.length - text.length : 0;
     asciiBytes = copy && bytes && (bytesFrom === 0 || bytesFrom === 3) && (0,external_node_buffer_.isAscii)(bytes.subarray(bytesFrom)) ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : undefined;
@@ -41437,7 +43464,7 @@ function parseSimpleYaml(text, copy, bytes) {
         throw e;
     }
     finally {
-        T = ''; // do not keep the file's text
+        fast_yaml_T = ''; // do not keep the file's text
         asciiBytes = undefined;
     }
 }
@@ -41446,19 +43473,19 @@ function parseSimpleYaml(text, copy, bytes) {
  * counts it as a line break).
  */
 function splitLines() {
-    if (T.indexOf('\r') >= 0 && /\r(?!\n)/.test(T))
+    if (fast_yaml_T.indexOf('\r') >= 0 && /\r(?!\n)/.test(fast_yaml_T))
         throw GIVE_UP;
-    const n = T.length;
+    const n = fast_yaml_T.length;
     lines = 0;
     for (let s = 0; s <= n;) {
-        let nl = T.indexOf('\n', s);
+        let nl = fast_yaml_T.indexOf('\n', s);
         if (nl < 0)
             nl = n;
         let e = nl;
-        if (e > s && T.charCodeAt(e - 1) === 13)
+        if (e > s && fast_yaml_T.charCodeAt(e - 1) === 13)
             e--;
         let c = s;
-        while (c < e && T.charCodeAt(c) === SPACE)
+        while (c < e && fast_yaml_T.charCodeAt(c) === SPACE)
             c++;
         if (lines === LS.length)
             grow();
@@ -41503,8 +43530,8 @@ function grow() {
  */
 function fast_yaml_text(s, e) {
     if (!copyLong || e - s < 13)
-        return T.slice(s, e);
-    return asciiBytes ? asciiBytes.toString('latin1', s + bytesFrom, e + bytesFrom) : detached(T.slice(s, e));
+        return fast_yaml_T.slice(s, e);
+    return asciiBytes ? asciiBytes.toString('latin1', s + bytesFrom, e + bytesFrom) : detached(fast_yaml_T.slice(s, e));
 }
 /** A copy of `s` that is not a view of the string it was sliced from (for 13 characters or more, V8's slices are). */
 function detached(s) {
@@ -41514,32 +43541,32 @@ function detached(s) {
 function skipBlank() {
     while (li < lines) {
         const c = LS[li] + LI[li];
-        if (c < LE[li] && T.charCodeAt(c) !== HASH)
+        if (c < LE[li] && fast_yaml_T.charCodeAt(c) !== HASH)
             return;
         li++;
     }
 }
 function isDocumentStart(l) {
     const s = LS[l];
-    if (LI[l] !== 0 || T.charCodeAt(s) !== DASH || T.charCodeAt(s + 1) !== DASH || T.charCodeAt(s + 2) !== DASH)
+    if (LI[l] !== 0 || fast_yaml_T.charCodeAt(s) !== DASH || fast_yaml_T.charCodeAt(s + 1) !== DASH || fast_yaml_T.charCodeAt(s + 2) !== DASH)
         return false;
     const e = LE[l];
     if (s + 3 === e)
         return true;
-    if (T.charCodeAt(s + 3) !== SPACE)
+    if (fast_yaml_T.charCodeAt(s + 3) !== SPACE)
         return false; // "---x" is a plain scalar: not ours either way
     for (let i = s + 4; i < e; i++)
-        if (T.charCodeAt(i) !== SPACE)
+        if (fast_yaml_T.charCodeAt(i) !== SPACE)
             throw GIVE_UP; // "--- value"
     return true;
 }
 function isSequenceItem(l) {
     const c = LS[l] + LI[l];
-    return T.charCodeAt(c) === DASH && (c + 1 === LE[l] || T.charCodeAt(c + 1) === SPACE);
+    return fast_yaml_T.charCodeAt(c) === DASH && (c + 1 === LE[l] || fast_yaml_T.charCodeAt(c + 1) === SPACE);
 }
 /** The block collection starting at line `li`, whose indentation is `indent`. */
 function blockNode(indent) {
-    if (++depth > MAX_DEPTH)
+    if (++depth > fast_yaml_MAX_DEPTH)
         throw GIVE_UP;
     const value = isSequenceItem(li) ? blockSequence(indent) : blockMapping(indent);
     depth--;
@@ -41572,14 +43599,14 @@ function blockSequence(indent) {
     for (;;) {
         const e = LE[li];
         let c = LS[li] + indent + 1;
-        while (c < e && T.charCodeAt(c) === SPACE)
+        while (c < e && fast_yaml_T.charCodeAt(c) === SPACE)
             c++;
-        if (c < e && T.charCodeAt(c) !== HASH && keyEnd(c, e) >= 0) {
+        if (c < e && fast_yaml_T.charCodeAt(c) !== HASH && keyEnd(c, e) >= 0) {
             // "- key: value": a mapping whose keys line up with this first one.
             list.push(blockNode((LI[li] = c - LS[li])));
         }
         else {
-            if (c < e && T.charCodeAt(c) === DASH && (c + 1 === e || T.charCodeAt(c + 1) === SPACE))
+            if (c < e && fast_yaml_T.charCodeAt(c) === DASH && (c + 1 === e || fast_yaml_T.charCodeAt(c + 1) === SPACE))
                 throw GIVE_UP; // "- - x"
             list.push(value(c, e, indent, false));
         }
@@ -41599,13 +43626,13 @@ function blockSequence(indent) {
  * or the line's end follows), or -1.
  */
 function keyEnd(s, e) {
-    let b = T.charCodeAt(s);
+    let b = fast_yaml_T.charCodeAt(s);
     if (!((b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || b === 0x5f))
         return -1;
     let h = b;
     let i = s + 1;
     for (; i < e; i++) {
-        b = T.charCodeAt(i);
+        b = fast_yaml_T.charCodeAt(i);
         if ((b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39) || b === 0x5f || b === DASH || b === 0x2e || b === 0x2f) {
             h = (h * 31 + b) | 0;
             continue;
@@ -41613,7 +43640,7 @@ function keyEnd(s, e) {
         break;
     }
     keyHash = h;
-    return i < e && T.charCodeAt(i) === COLON && (i + 1 === e || T.charCodeAt(i + 1) === SPACE) ? i : -1;
+    return i < e && fast_yaml_T.charCodeAt(i) === COLON && (i + 1 === e || fast_yaml_T.charCodeAt(i + 1) === SPACE) ? i : -1;
 }
 /** Hash of the key keyEnd last scanned. */
 let keyHash = 0;
@@ -41628,12 +43655,12 @@ function keyText(s, e) {
     const cached = KEYS[slot];
     if (cached.length === e - s) {
         let i = 0;
-        while (i < cached.length && cached.charCodeAt(i) === T.charCodeAt(s + i))
+        while (i < cached.length && cached.charCodeAt(i) === fast_yaml_T.charCodeAt(s + i))
             i++;
         if (i === cached.length)
             return cached;
     }
-    const key = T.slice(s, e);
+    const key = fast_yaml_T.slice(s, e);
     if (NOT_AS_WRITTEN.has(key))
         throw GIVE_UP;
     return (KEYS[slot] = detached(key));
@@ -41649,10 +43676,10 @@ const NOT_AS_WRITTEN = new Set(['null', 'Null', 'NULL', 'true', 'True', 'TRUE', 
  * sequence at the same indentation after a key). Leaves `li` after the value.
  */
 function value(p, e, indent, afterKey) {
-    while (p < e && T.charCodeAt(p) === SPACE)
+    while (p < e && fast_yaml_T.charCodeAt(p) === SPACE)
         p++;
     // A space always comes before `p` here: keyEnd and isSequenceItem require one after ":" and "-".
-    if (p === e || T.charCodeAt(p) === HASH) {
+    if (p === e || fast_yaml_T.charCodeAt(p) === HASH) {
         li++;
         skipBlank();
         if (li < lines && LI[li] > indent)
@@ -41662,7 +43689,7 @@ function value(p, e, indent, afterKey) {
             throw GIVE_UP;
         return li < lines && LI[li] === indent && isSequenceItem(li) ? blockNode(indent) : null;
     }
-    const c = T.charCodeAt(p);
+    const c = fast_yaml_T.charCodeAt(p);
     if (c === 0x7c || c === 0x3e)
         return blockScalar(p, e, indent); // | >
     let v;
@@ -41683,17 +43710,17 @@ function value(p, e, indent, afterKey) {
         end = e;
         let unusual = false;
         for (let i = p; i < e; i++) {
-            const b = T.charCodeAt(i);
-            if (b === HASH && T.charCodeAt(i - 1) === SPACE) {
+            const b = fast_yaml_T.charCodeAt(i);
+            if (b === HASH && fast_yaml_T.charCodeAt(i - 1) === SPACE) {
                 end = i;
                 break;
             }
-            if (b === COLON && (i + 1 === e || T.charCodeAt(i + 1) === SPACE))
+            if (b === COLON && (i + 1 === e || fast_yaml_T.charCodeAt(i + 1) === SPACE))
                 throw GIVE_UP;
             if (b < 0x20 || b > 0x7e)
                 unusual = true;
         }
-        while (T.charCodeAt(end - 1) === SPACE)
+        while (fast_yaml_T.charCodeAt(end - 1) === SPACE)
             end--;
         v = plain(scalarText(p, end, unusual));
     }
@@ -41705,16 +43732,16 @@ function value(p, e, indent, afterKey) {
 function lineEnds(p, e) {
     if (p === e)
         return;
-    if (T.charCodeAt(p) !== SPACE)
+    if (fast_yaml_T.charCodeAt(p) !== SPACE)
         throw GIVE_UP;
-    while (p < e && T.charCodeAt(p) === SPACE)
+    while (p < e && fast_yaml_T.charCodeAt(p) === SPACE)
         p++;
-    if (p < e && T.charCodeAt(p) !== HASH)
+    if (p < e && fast_yaml_T.charCodeAt(p) !== HASH)
         throw GIVE_UP;
 }
 /** Whether a plain scalar may start at `p`: not an indicator (or "-", "?", ":" before a space). */
 function plainMayStart(p, e) {
-    const c = T.charCodeAt(p);
+    const c = fast_yaml_T.charCodeAt(p);
     switch (c) {
         case 0x2c:
         case 0x5b:
@@ -41736,7 +43763,7 @@ function plainMayStart(p, e) {
         case DASH:
         case 0x3f:
         case COLON: { // - ? :
-            const n = p + 1 < e ? T.charCodeAt(p + 1) : SPACE;
+            const n = p + 1 < e ? fast_yaml_T.charCodeAt(p + 1) : SPACE;
             return n !== SPACE && n !== 0x2c && n !== 0x5b && n !== 0x5d && n !== 0x7b && n !== 0x7d;
         }
         default:
@@ -41766,14 +43793,14 @@ function plain(s) {
 }
 /** Offset of the closing quote of a one-line quoted scalar starting at `p`. */
 function quotedEnd(p, e) {
-    const q = T.charCodeAt(p);
+    const q = fast_yaml_T.charCodeAt(p);
     quotedUnusual = false;
     for (let i = p + 1; i < e; i++) {
-        const b = T.charCodeAt(i);
+        const b = fast_yaml_T.charCodeAt(i);
         if (b < 0x20 || b > 0x7e)
             quotedUnusual = true;
         if (b === q) {
-            if (q === 0x27 && T.charCodeAt(i + 1) === 0x27) {
+            if (q === 0x27 && fast_yaml_T.charCodeAt(i + 1) === 0x27) {
                 i++; // '' in single quotes
                 continue;
             }
@@ -41788,19 +43815,19 @@ function quotedEnd(p, e) {
 let quotedUnusual = false;
 function quoted(p, end) {
     const s = scalarText(p + 1, end, quotedUnusual);
-    return T.charCodeAt(p) === 0x27 && s.includes("''") ? s.replaceAll("''", "'") : s;
+    return fast_yaml_T.charCodeAt(p) === 0x27 && s.includes("''") ? s.replaceAll("''", "'") : s;
 }
 /** A flow sequence on one line from `p` ("["): fills `seq`, returns the offset after "]". */
 function flowSequence(p, e, seq) {
     let i = p + 1;
-    while (i < e && T.charCodeAt(i) === SPACE)
+    while (i < e && fast_yaml_T.charCodeAt(i) === SPACE)
         i++;
-    if (T.charCodeAt(i) === 0x5d && i < e)
+    if (fast_yaml_T.charCodeAt(i) === 0x5d && i < e)
         return i + 1;
     for (;;) {
         if (i >= e)
             throw GIVE_UP;
-        const c = T.charCodeAt(i);
+        const c = fast_yaml_T.charCodeAt(i);
         if (c === 0x22 || c === 0x27) {
             const q = quotedEnd(i, e);
             seq.push(quoted(i, q));
@@ -41812,40 +43839,40 @@ function flowSequence(p, e, seq) {
             const s = i;
             let unusual = false;
             for (; i < e; i++) {
-                const b = T.charCodeAt(i);
+                const b = fast_yaml_T.charCodeAt(i);
                 if (b === 0x2c || b === 0x5d)
                     break;
-                if (b === COLON || b === 0x5b || b === 0x7b || b === 0x7d || (b === HASH && T.charCodeAt(i - 1) === SPACE))
+                if (b === COLON || b === 0x5b || b === 0x7b || b === 0x7d || (b === HASH && fast_yaml_T.charCodeAt(i - 1) === SPACE))
                     throw GIVE_UP;
                 if (b < 0x20 || b > 0x7e)
                     unusual = true;
             }
             let t = i;
-            while (T.charCodeAt(t - 1) === SPACE)
+            while (fast_yaml_T.charCodeAt(t - 1) === SPACE)
                 t--;
             seq.push(plain(scalarText(s, t, unusual)));
         }
-        while (i < e && T.charCodeAt(i) === SPACE)
+        while (i < e && fast_yaml_T.charCodeAt(i) === SPACE)
             i++;
         if (i >= e)
             throw GIVE_UP;
-        if (T.charCodeAt(i) === 0x5d)
+        if (fast_yaml_T.charCodeAt(i) === 0x5d)
             return i + 1;
-        if (T.charCodeAt(i) !== 0x2c)
+        if (fast_yaml_T.charCodeAt(i) !== 0x2c)
             throw GIVE_UP;
         i++;
-        while (i < e && T.charCodeAt(i) === SPACE)
+        while (i < e && fast_yaml_T.charCodeAt(i) === SPACE)
             i++;
-        if (i >= e || T.charCodeAt(i) === 0x5d || T.charCodeAt(i) === 0x2c)
+        if (i >= e || fast_yaml_T.charCodeAt(i) === 0x5d || fast_yaml_T.charCodeAt(i) === 0x2c)
             throw GIVE_UP; // [a, ] or [a,,b]
     }
 }
 /** A literal (|) or folded (>) scalar, clipped or stripped (-), more indented than `indent`. */
 function blockScalar(p, e, indent) {
-    const folded = T.charCodeAt(p) === 0x3e;
+    const folded = fast_yaml_T.charCodeAt(p) === 0x3e;
     let i = p + 1;
     let strip = false;
-    if (T.charCodeAt(i) === DASH && i < e) {
+    if (fast_yaml_T.charCodeAt(i) === DASH && i < e) {
         strip = true;
         i++;
     }
@@ -41877,7 +43904,7 @@ function blockScalar(p, e, indent) {
         }
         if (LI[li] < m)
             break;
-        if (folded && (LI[li] > m || T.charCodeAt(end - 1) === SPACE))
+        if (folded && (LI[li] > m || fast_yaml_T.charCodeAt(end - 1) === SPACE))
             throw GIVE_UP;
         if (!first)
             out += folded && blank === 0 ? ' ' : '\n'.repeat(folded ? blank : blank + 1);
@@ -41893,6 +43920,7 @@ function blockScalar(p, e, indent) {
 // Reading and parsing one spec file, with no dependency on diagnostics or source
 // positions: the same code runs on the main thread and in the parse workers
 // (parse-worker.ts), which send their outcomes back as plain data.
+
 
 
 
@@ -41961,16 +43989,6 @@ function readAll(fd, size) {
 }
 function tooLarge(size) {
     return { ok: false, code: 'file-too-large', message: `file is ${size} bytes; spec files are limited to ${LIMITS.yamlFileBytes} bytes (split it into several files)` };
-}
-function errnoText(e) {
-    const code = e.code;
-    if (code === 'EACCES' || code === 'EPERM')
-        return 'permission denied';
-    if (code === 'ENOENT')
-        return 'no such file';
-    if (code === 'EISDIR')
-        return 'is a directory';
-    return e instanceof Error ? e.message : String(e);
 }
 /**
  * Reads (unless the bytes are given) and parses one file. `own`: the documents
@@ -42145,1973 +44163,6 @@ function quoteHint(text, line) {
     return '';
 }
 
-;// CONCATENATED MODULE: ./lib/spec/suggest.js
-// "Did you mean" suggestions for near-miss names.
-/**
- * Edit distance with adjacent transpositions (optimal string alignment), capped:
- * returns max+1 as soon as the distance must exceed max.
- */
-function editDistance(a, b, max = Infinity) {
-    if (Math.abs(a.length - b.length) > max)
-        return max + 1;
-    let before = [];
-    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        const cur = [i];
-        let rowMin = i;
-        for (let j = 1; j <= b.length; j++) {
-            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-            let v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
-            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-                v = Math.min(v, before[j - 2] + 1);
-            cur.push(v);
-            if (v < rowMin)
-                rowMin = v;
-        }
-        if (rowMin > max)
-            return max + 1;
-        before = prev;
-        prev = cur;
-    }
-    return prev[b.length];
-}
-/** The closest candidate within a distance that grows with the word's length, or undefined. */
-function closest(word, candidates) {
-    const lower = word.toLowerCase();
-    const max = Math.max(1, Math.min(3, Math.floor(word.length / 3)));
-    const letters = (s) => [...s].sort().join('');
-    const wordLetters = letters(lower);
-    let best;
-    let bestScore = Infinity;
-    for (const c of candidates) {
-        const cl = c.toLowerCase();
-        const d = editDistance(lower, cl, max);
-        if (d > max)
-            continue;
-        // Equal distances: prefer a transposition of the same letters (int46 → int64), then alphabetical order.
-        const score = d * 2 - (letters(cl) === wordLetters ? 1 : 0);
-        if (score < bestScore || (score === bestScore && best !== undefined && c < best)) {
-            best = c;
-            bestScore = score;
-        }
-    }
-    return best;
-}
-/** ` (did you mean "x"?)` or an empty string. */
-function didYouMean(word, candidates) {
-    const c = closest(word, candidates);
-    return c === undefined ? '' : ` (did you mean "${c}"?)`;
-}
-
-;// CONCATENATED MODULE: ./lib/spec/types.js
-// Arrow data types: the one representation shared by YAML type strings and
-// Arrow schema files. Parses pyarrow's spelling plus common SQL aliases,
-// prints the canonical (pyarrow) spelling and DuckDB's SQL spelling.
-
-const SIMPLE = [
-    'null', 'bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64',
-    'halffloat', 'float', 'double', 'string', 'large_string', 'string_view',
-    'binary', 'large_binary', 'binary_view', 'date32[day]', 'date64[ms]',
-    'month_interval', 'day_time_interval', 'month_day_nano_interval',
-];
-const SIMPLE_SET = new Set(SIMPLE);
-/** Aliases for simple types (matched case-insensitively, like every keyword). */
-const SIMPLE_ALIASES = {
-    utf8: 'string', large_utf8: 'large_string', str: 'string', large_str: 'large_string',
-    varchar: 'string', text: 'string', char: 'string',
-    float16: 'halffloat', float32: 'float', float64: 'double', real: 'float',
-    boolean: 'bool',
-    bigint: 'int64', int: 'int32', integer: 'int32', smallint: 'int16', tinyint: 'int8',
-    date: 'date32[day]', date32: 'date32[day]', date64: 'date64[ms]',
-    blob: 'binary', bytea: 'binary', bytes: 'binary',
-};
-/** Every spelling a user could mean, for "did you mean" on an unknown type. */
-const KNOWN_SPELLINGS = [
-    ...SIMPLE.filter((s) => !s.includes('[')), ...Object.keys(SIMPLE_ALIASES),
-    'date32[day]', 'date64[ms]', 'time32[ms]', 'time64[us]', 'timestamp[us]', 'timestamp[us, tz=UTC]',
-    'timestamp', 'timestamptz', 'duration[ms]', 'decimal128(p, s)', 'decimal256(p, s)', 'decimal(p,s)',
-    'numeric(p,s)', 'fixed_size_binary[n]', 'list<T>', 'large_list<T>', 'fixed_size_list<T>[n]',
-    'struct<a: T>', 'map<K, V>', 'dictionary<values=T, indices=int32, ordered=0>',
-];
-const KEYWORD_FOR_SUGGESTION = new Map(KNOWN_SPELLINGS.map((s) => [s.replace(/[[(<].*$/, ''), s]));
-class TypeSyntaxError extends Error {
-}
-/** Parsed types by spelling: a catalog repeats a few dozen spellings many thousand times. Results are shared: never mutate them. */
-const parsedTypes = new Map();
-/** Parses a type string (canonical spelling or an alias). Throws TypeSyntaxError with a user-facing message. */
-function parseType(text) {
-    let t = parsedTypes.get(text);
-    if (t === undefined) {
-        try {
-            const p = new Parser(text);
-            // Each level costs a nested field with its own type text: deep nesting is quadratic (the Arrow reader stops at 64 too).
-            if (angleDepth(text) > 64)
-                p.fail('types may nest at most 64 levels deep');
-            t = p.type();
-            p.skipSpace();
-            if (/^not\s+null$/i.test(p.rest()))
-                p.fail('"not null" is not part of a field\'s type; write nullable: false instead');
-            if (!p.atEnd())
-                p.fail(`unexpected "${p.rest()}"`);
-        }
-        catch (e) {
-            if (!(e instanceof TypeSyntaxError))
-                throw e;
-            t = e;
-        }
-        if (parsedTypes.size < 50_000)
-            parsedTypes.set(text, t);
-    }
-    if (t instanceof TypeSyntaxError)
-        throw new TypeSyntaxError(t.message);
-    return t;
-}
-/** Deepest nesting of <…> in a type text. */
-function angleDepth(text) {
-    let depth = 0;
-    let max = 0;
-    for (const ch of text) {
-        if (ch === '<')
-            max = Math.max(max, ++depth);
-        else if (ch === '>')
-            depth--;
-    }
-    return max;
-}
-class Parser {
-    s;
-    i = 0;
-    constructor(s) {
-        this.s = s;
-    }
-    atEnd() {
-        return this.i >= this.s.length;
-    }
-    rest() {
-        return this.s.slice(this.i);
-    }
-    skipSpace() {
-        while (this.i < this.s.length && /\s/.test(this.s[this.i]))
-            this.i++;
-    }
-    fail(why) {
-        throw new TypeSyntaxError(`invalid type "${this.s}": ${why}`);
-    }
-    peek() {
-        this.skipSpace();
-        return this.s[this.i] ?? '';
-    }
-    eat(ch) {
-        if (this.peek() === ch) {
-            this.i++;
-            return true;
-        }
-        return false;
-    }
-    expect(ch) {
-        if (!this.eat(ch))
-            this.fail(this.atEnd() ? `expected "${ch}" at the end` : `expected "${ch}" before "${this.rest()}"`);
-    }
-    word() {
-        this.skipSpace();
-        const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(this.rest());
-        if (!m)
-            this.fail(this.atEnd() ? 'a type is missing' : `expected a type name before "${this.rest()}"`);
-        this.i += m[0].length;
-        return m[0];
-    }
-    int() {
-        this.skipSpace();
-        const m = /^[0-9]+/.exec(this.rest());
-        if (!m)
-            this.fail(`expected a number before "${this.rest() || 'the end'}"`);
-        this.i += m[0].length;
-        return Number(m[0]);
-    }
-    /** Text up to (not including) the first of `stops` at this nesting level. */
-    until(stops) {
-        const start = this.i;
-        while (this.i < this.s.length && !stops.includes(this.s[this.i]))
-            this.i++;
-        return this.s.slice(start, this.i).trim();
-    }
-    unit(allowed) {
-        const u = this.word().toLowerCase();
-        if (!allowed.includes(u))
-            this.fail(`time unit must be one of ${allowed.join(', ')}`);
-        return u;
-    }
-    type() {
-        const start = this.i;
-        const raw = this.word();
-        const w = raw.toLowerCase();
-        if (SIMPLE_SET.has(w) && !w.startsWith('date'))
-            return { kind: 'simple', name: w };
-        if (w === 'date32' || w === 'date64') {
-            if (this.eat('[')) {
-                const u = this.word().toLowerCase();
-                this.expect(']');
-                if ((w === 'date32' && u !== 'day') || (w === 'date64' && u !== 'ms'))
-                    this.fail(`${w} takes [${w === 'date32' ? 'day' : 'ms'}]`);
-            }
-            return { kind: 'simple', name: w === 'date32' ? 'date32[day]' : 'date64[ms]' };
-        }
-        if (w === 'varchar' || w === 'char') {
-            // varchar(255): the length is not part of an Arrow string type.
-            if (this.eat('(')) {
-                this.int();
-                this.expect(')');
-            }
-            return { kind: 'simple', name: 'string' };
-        }
-        if (w in SIMPLE_ALIASES)
-            return { kind: 'simple', name: SIMPLE_ALIASES[w] };
-        switch (w) {
-            case 'time32':
-            case 'time64': {
-                const bits = w === 'time32' ? 32 : 64;
-                this.expect('[');
-                const unit = this.unit(bits === 32 ? ['s', 'ms'] : ['us', 'ns']);
-                this.expect(']');
-                return { kind: 'time', bits, unit };
-            }
-            case 'time':
-                return { kind: 'time', bits: 64, unit: 'us' };
-            case 'timestamp': {
-                if (!this.eat('['))
-                    return { kind: 'timestamp', unit: 'us', tz: null };
-                const unit = this.unit(['s', 'ms', 'us', 'ns']);
-                let tz = null;
-                if (this.eat(',')) {
-                    const key = this.word();
-                    if (key.toLowerCase() !== 'tz')
-                        this.fail('expected "tz=" after the unit');
-                    this.expect('=');
-                    tz = this.until(']');
-                    if (!tz)
-                        this.fail('the time zone is empty');
-                }
-                this.expect(']');
-                return { kind: 'timestamp', unit, tz };
-            }
-            case 'timestamptz':
-                return { kind: 'timestamp', unit: 'us', tz: 'UTC' };
-            case 'duration': {
-                this.expect('[');
-                const unit = this.unit(['s', 'ms', 'us', 'ns']);
-                this.expect(']');
-                return { kind: 'duration', unit };
-            }
-            case 'interval':
-                return { kind: 'simple', name: 'month_day_nano_interval' };
-            case 'decimal32':
-            case 'decimal64':
-            case 'decimal128':
-            case 'decimal256':
-            case 'decimal':
-            case 'numeric': {
-                this.expect('(');
-                const precision = this.int();
-                let scale = 0;
-                if (this.eat(','))
-                    scale = this.int();
-                this.expect(')');
-                const bits = w.startsWith('decimal') && w !== 'decimal' ? Number(w.slice(7)) : precision > 38 ? 256 : 128;
-                const maxPrecision = { 32: 9, 64: 18, 128: 38, 256: 76 }[bits];
-                if (precision < 1 || precision > maxPrecision)
-                    this.fail(`precision must be between 1 and ${maxPrecision}`);
-                if (scale > precision)
-                    this.fail('scale must not exceed precision');
-                return { kind: 'decimal', bits, precision, scale };
-            }
-            case 'fixed_size_binary': {
-                this.expect('[');
-                const width = this.int();
-                this.expect(']');
-                return { kind: 'fixed_size_binary', width };
-            }
-            case 'list':
-            case 'large_list':
-            case 'list_view':
-            case 'large_list_view': {
-                this.expect('<');
-                const item = this.listItem();
-                this.expect('>');
-                return { kind: 'list', variant: w, item };
-            }
-            case 'fixed_size_list': {
-                this.expect('<');
-                const item = this.listItem();
-                this.expect('>');
-                this.expect('[');
-                const size = this.int();
-                this.expect(']');
-                return { kind: 'fixed_size_list', item, size };
-            }
-            case 'struct': {
-                this.expect('<');
-                const fields = [];
-                if (!this.eat('>')) {
-                    do
-                        fields.push(this.namedField());
-                    while (this.eat(','));
-                    this.expect('>');
-                }
-                return { kind: 'struct', fields };
-            }
-            case 'map': {
-                this.expect('<');
-                const key = this.type();
-                this.expect(',');
-                const vType = this.type();
-                const value = { name: 'value', type: vType, nullable: !this.notNull() };
-                let keysSorted = false;
-                if (this.eat(',')) {
-                    if (this.word().toLowerCase() !== 'keys_sorted')
-                        this.fail('expected "keys_sorted"');
-                    keysSorted = true;
-                }
-                this.expect('>');
-                return { kind: 'map', key, value, keysSorted };
-            }
-            case 'dictionary': {
-                this.expect('<');
-                let value;
-                let index;
-                let ordered = false;
-                do {
-                    const key = this.word().toLowerCase();
-                    this.expect('=');
-                    if (key === 'values')
-                        value = this.type();
-                    else if (key === 'indices')
-                        index = this.type();
-                    else if (key === 'ordered')
-                        ordered = this.int() !== 0;
-                    else
-                        this.fail(`unknown dictionary parameter "${key}"`);
-                } while (this.eat(','));
-                this.expect('>');
-                if (!value || !index)
-                    this.fail('dictionary needs values= and indices=');
-                if (index.kind !== 'simple' || !/^u?int(8|16|32|64)$/.test(index.name))
-                    this.fail('dictionary indices must be an integer type');
-                return { kind: 'dictionary', value, index, ordered };
-            }
-            case 'dense_union':
-            case 'sparse_union': {
-                this.expect('<');
-                const fields = [];
-                const typeIds = [];
-                do {
-                    fields.push(this.namedField());
-                    typeIds.push(this.eat('=') ? this.int() : fields.length - 1);
-                } while (this.eat(','));
-                this.expect('>');
-                return { kind: 'union', mode: w === 'dense_union' ? 'dense' : 'sparse', fields, typeIds };
-            }
-        }
-        this.i = start;
-        const suggestion = closest(w, KEYWORD_FOR_SUGGESTION.keys());
-        const hint = suggestion ? ` (did you mean "${KEYWORD_FOR_SUGGESTION.get(suggestion)}"?)` : '';
-        throw new TypeSyntaxError(`unknown type "${raw}"${inWhole(this.s, raw)}${hint}`);
-    }
-    /** `item: T`, `element: T` or just `T` inside list<...>. The child is named "item" canonically. */
-    listItem() {
-        const save = this.i;
-        const name = this.until(':<>,');
-        if (this.s[this.i] === ':' && /^[A-Za-z_][A-Za-z0-9_ ]*$/.test(name)) {
-            this.i++;
-        }
-        else {
-            this.i = save;
-        }
-        const type = this.type();
-        return { name: 'item', type, nullable: !this.notNull() };
-    }
-    namedField() {
-        this.skipSpace();
-        const name = this.until(':<>,');
-        if (this.s[this.i] !== ':' || !name)
-            this.fail(`expected "name: type" before "${this.rest() || 'the end'}"`);
-        this.i++;
-        const type = this.type();
-        return { name, type, nullable: !this.notNull() };
-    }
-    notNull() {
-        this.skipSpace();
-        const m = /^not\s+null\b/i.exec(this.rest());
-        if (!m)
-            return false;
-        this.i += m[0].length;
-        return true;
-    }
-}
-function inWhole(whole, raw) {
-    return whole.trim() === raw ? '' : ` in "${whole}"`;
-}
-/** The canonical spelling, as pyarrow prints the type. */
-/** Formatted types and SQL types by type object (types are never mutated): a nested field's type is a subtree of its parent's, so each subtree is formatted once, not once per level above it. */
-const formattedTypes = new WeakMap();
-const sqlTypes = new WeakMap();
-function formatType(t) {
-    let s = formattedTypes.get(t);
-    if (s === undefined)
-        formattedTypes.set(t, (s = formatTypeOnce(t)));
-    return s;
-}
-function sqlType(t) {
-    let s = sqlTypes.get(t);
-    if (s === undefined)
-        sqlTypes.set(t, (s = sqlTypeOnce(t)));
-    return s;
-}
-function formatTypeOnce(t) {
-    switch (t.kind) {
-        case 'simple':
-            return t.name;
-        case 'time':
-            return `time${t.bits}[${t.unit}]`;
-        case 'timestamp':
-            return t.tz === null ? `timestamp[${t.unit}]` : `timestamp[${t.unit}, tz=${t.tz}]`;
-        case 'duration':
-            return `duration[${t.unit}]`;
-        case 'decimal':
-            return `decimal${t.bits}(${t.precision}, ${t.scale})`;
-        case 'fixed_size_binary':
-            return `fixed_size_binary[${t.width}]`;
-        case 'list':
-            return `${t.variant}<${formatChild(t.item)}>`;
-        case 'fixed_size_list':
-            return `fixed_size_list<${formatChild(t.item)}>[${t.size}]`;
-        case 'struct':
-            return `struct<${t.fields.map(formatChild).join(', ')}>`;
-        case 'map':
-            // As pyarrow prints it: the value's nullability is not shown (the m.value field carries it).
-            return `map<${formatType(t.key)}, ${formatType(t.value.type)}${t.keysSorted ? ', keys_sorted' : ''}>`;
-        case 'dictionary':
-            return `dictionary<values=${formatType(t.value)}, indices=${formatType(t.index)}, ordered=${t.ordered ? 1 : 0}>`;
-        case 'union':
-            return `${t.mode}_union<${t.fields.map((f, i) => `${formatChild(f)}=${t.typeIds[i]}`).join(', ')}>`;
-    }
-}
-function formatChild(f) {
-    return `${f.name}: ${formatType(f.type)}${f.nullable ? '' : ' not null'}`;
-}
-const SQL_SIMPLE = {
-    null: '"NULL"', bool: 'BOOLEAN', int8: 'TINYINT', int16: 'SMALLINT', int32: 'INTEGER', int64: 'BIGINT',
-    uint8: 'UTINYINT', uint16: 'USMALLINT', uint32: 'UINTEGER', uint64: 'UBIGINT',
-    halffloat: 'FLOAT', float: 'FLOAT', double: 'DOUBLE',
-    string: 'VARCHAR', large_string: 'VARCHAR', string_view: 'VARCHAR',
-    binary: 'BLOB', large_binary: 'BLOB', binary_view: 'BLOB',
-    'date32[day]': 'DATE', 'date64[ms]': 'DATE',
-    month_interval: 'INTERVAL', day_time_interval: 'INTERVAL', month_day_nano_interval: 'INTERVAL',
-};
-/** The type in DuckDB's SQL spelling (what DuckDB shows for the same Arrow column). */
-function sqlTypeOnce(t) {
-    switch (t.kind) {
-        case 'simple':
-            return SQL_SIMPLE[t.name];
-        case 'time':
-            return t.unit === 'ns' ? 'TIME_NS' : 'TIME';
-        case 'timestamp':
-            if (t.tz !== null)
-                return 'TIMESTAMP WITH TIME ZONE';
-            return { s: 'TIMESTAMP_S', ms: 'TIMESTAMP_MS', us: 'TIMESTAMP', ns: 'TIMESTAMP_NS' }[t.unit];
-        case 'duration':
-            return 'INTERVAL';
-        case 'decimal':
-            // DuckDB's DECIMAL stops at precision 38; wider Arrow decimals are read as DOUBLE.
-            return t.precision <= 38 ? `DECIMAL(${t.precision},${t.scale})` : 'DOUBLE';
-        case 'fixed_size_binary':
-            return 'BLOB';
-        case 'list':
-            return `${sqlType(t.item.type)}[]`;
-        case 'fixed_size_list':
-            return `${sqlType(t.item.type)}[${t.size}]`;
-        case 'struct':
-            return `STRUCT(${t.fields.map((f) => `${sqlName(f.name)} ${sqlType(f.type)}`).join(', ')})`;
-        case 'map':
-            return `MAP(${sqlType(t.key)}, ${sqlType(t.value.type)})`;
-        case 'dictionary':
-            return sqlType(t.value);
-        case 'union':
-            return `UNION(${t.fields.map((f) => `${sqlName(f.name)} ${sqlType(f.type)}`).join(', ')})`;
-    }
-}
-function sqlName(name) {
-    return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
-}
-/** Child fields that get their own dotted path under a field of this type (see docs/spec-format.md). */
-function nestedChildren(t) {
-    switch (t.kind) {
-        case 'struct':
-        case 'union':
-            return t.fields;
-        case 'list':
-        case 'fixed_size_list':
-            // A list's item is not a level of its own: items.sku, not items.item.sku.
-            return nestedChildren(t.item.type);
-        case 'map':
-            return [{ name: 'key', type: t.key, nullable: false }, t.value];
-        default:
-            return [];
-    }
-}
-
-;// CONCATENATED MODULE: ./lib/catalog/observations.js
-
-/** Arrow fields flattened to dotted paths, the same way declared fields are. */
-function flattenFields(fields, prefix = '') {
-    const out = [];
-    for (const f of fields) {
-        const name = prefix ? `${prefix}.${f.name}` : f.name;
-        out.push({ name, type: formatType(f.type), nullable: f.nullable });
-        out.push(...flattenFields(nestedChildren(f.type), name));
-    }
-    return out;
-}
-/** Differences between declared and observed fields; null when there are none or nothing is declared. */
-function computeDrift(declared, observed) {
-    if (!observed || declared.length === 0)
-        return null;
-    const d = new Map(declared.map((f) => [f.path, f]));
-    const o = new Map(observed.map((f) => [f.name, f]));
-    const spell = (type, nullable) => (nullable ? type : `${type} not null`);
-    const drift = {
-        added: observed.filter((f) => !d.has(f.name)).map((f) => f.name),
-        removed: declared.filter((f) => !o.has(f.path)).map((f) => f.path),
-        changed: [],
-    };
-    for (const f of observed) {
-        const dec = d.get(f.name);
-        if (dec && (dec.type !== f.type || dec.nullable !== f.nullable)) {
-            drift.changed.push({ name: f.name, declared: spell(dec.type, dec.nullable), observed: spell(f.type, f.nullable) });
-        }
-    }
-    return drift.added.length || drift.removed.length || drift.changed.length ? drift : null;
-}
-
-;// CONCATENATED MODULE: ./lib/catalog/schema.js
-// The catalog file's SQL schema (documented table by table in docs/catalog-schema.md).
-// Tables are created bare; indexes and the search index come after the bulk load.
-/** Bumped when the file layout changes incompatibly; readers refuse newer versions. */
-const SCHEMA_VERSION = 1;
-/** PRAGMA application_id of a MetaFuse catalog: "MFCT". */
-const APPLICATION_ID = 0x4d464354;
-const TABLES = `
-CREATE TABLE catalog_meta (
-  key   TEXT PRIMARY KEY,
-  value TEXT
-) WITHOUT ROWID;
-
-CREATE TABLE datasets (
-  id                INTEGER PRIMARY KEY,
-  tenant            TEXT NOT NULL,
-  name              TEXT NOT NULL,
-  display_name      TEXT NOT NULL,
-  domain            TEXT,
-  owner             TEXT,
-  description       TEXT,
-  location          TEXT,
-  format            TEXT,
-  schema_file       TEXT,
-  source_file       TEXT,
-  partition_keys    TEXT NOT NULL DEFAULT '[]',
-  properties        TEXT NOT NULL DEFAULT '{}',
-  deprecated        INTEGER NOT NULL DEFAULT 0,
-  deprecated_since  TEXT,
-  deprecated_reason TEXT,
-  replacement_id    INTEGER REFERENCES datasets(id),
-  declared          INTEGER NOT NULL DEFAULT 1
-);
-
-CREATE TABLE fields (
-  id          INTEGER PRIMARY KEY,
-  dataset_id  INTEGER NOT NULL REFERENCES datasets(id),
-  path        TEXT NOT NULL,
-  name        TEXT NOT NULL,
-  parent_path TEXT,
-  depth       INTEGER NOT NULL,
-  position    INTEGER NOT NULL,
-  type        TEXT NOT NULL,
-  sql_type    TEXT NOT NULL,
-  nullable    INTEGER NOT NULL,
-  description TEXT
-);
-
-CREATE TABLE lineage (
-  upstream_id   INTEGER NOT NULL REFERENCES datasets(id),
-  downstream_id INTEGER NOT NULL REFERENCES datasets(id),
-  PRIMARY KEY (downstream_id, upstream_id)
-) WITHOUT ROWID;
-
-CREATE TABLE column_lineage (
-  upstream_field_id   INTEGER NOT NULL REFERENCES fields(id),
-  downstream_field_id INTEGER NOT NULL REFERENCES fields(id),
-  PRIMARY KEY (downstream_field_id, upstream_field_id)
-) WITHOUT ROWID;
-
-CREATE TABLE tags (
-  dataset_id INTEGER NOT NULL REFERENCES datasets(id),
-  field_id   INTEGER REFERENCES fields(id),
-  tag        TEXT NOT NULL
-);
-
-CREATE TABLE glossary_terms (
-  id          TEXT PRIMARY KEY,
-  name        TEXT NOT NULL,
-  definition  TEXT NOT NULL,
-  domain      TEXT,
-  owner       TEXT,
-  parent_id   TEXT REFERENCES glossary_terms(id),
-  synonyms    TEXT NOT NULL DEFAULT '[]',
-  source_file TEXT
-) WITHOUT ROWID;
-
-CREATE TABLE term_links (
-  term_id         TEXT NOT NULL REFERENCES glossary_terms(id),
-  kind            TEXT NOT NULL CHECK (kind IN ('dataset', 'field', 'related')),
-  dataset_id      INTEGER REFERENCES datasets(id),
-  field_id        INTEGER REFERENCES fields(id),
-  related_term_id TEXT REFERENCES glossary_terms(id)
-);
-
-CREATE TABLE observations (
-  id          INTEGER PRIMARY KEY,
-  uid         TEXT NOT NULL UNIQUE,
-  tenant      TEXT NOT NULL,
-  dataset     TEXT NOT NULL,
-  observed_at TEXT NOT NULL,
-  run_id      TEXT,
-  row_count   INTEGER,
-  size_bytes  INTEGER,
-  schema      TEXT,
-  upstream    TEXT,
-  drift       TEXT
-);
-
-CREATE VIRTUAL TABLE dataset_search USING fts5(
-  name, tenant, description, domain, owner, tags, terms, fields, field_descriptions,
-  tokenize = 'unicode61 remove_diacritics 2'
-);
-`;
-const INDEXES = `
-CREATE UNIQUE INDEX datasets_by_name ON datasets (tenant, name COLLATE NOCASE);
-CREATE INDEX datasets_by_plain_name ON datasets (name COLLATE NOCASE);
-CREATE INDEX datasets_by_domain ON datasets (domain COLLATE NOCASE);
-CREATE INDEX datasets_by_owner ON datasets (owner COLLATE NOCASE);
-CREATE UNIQUE INDEX fields_by_path ON fields (dataset_id, path);
-CREATE INDEX lineage_by_upstream ON lineage (upstream_id, downstream_id);
-CREATE INDEX column_lineage_by_upstream ON column_lineage (upstream_field_id, downstream_field_id);
-CREATE INDEX tags_by_dataset ON tags (dataset_id, field_id);
-CREATE INDEX tags_by_tag ON tags (tag COLLATE NOCASE, dataset_id);
-CREATE INDEX term_links_by_term ON term_links (term_id, kind);
-CREATE INDEX term_links_by_dataset ON term_links (dataset_id, field_id);
-CREATE INDEX observations_by_dataset ON observations (tenant, dataset, observed_at);
-`;
-/** Column weights for bm25 over dataset_search: the name counts most. */
-const SEARCH_WEIGHTS = (/* unused pure expression or super */ null && ([10, 1, 2, 3, 2, 4, 3, 3, 1]));
-
-;// CONCATENATED MODULE: ./lib/catalog/compile.js
-// Model in, catalog file out: one transaction of prepared inserts, indexes and the
-// search index built after the load, written beside the target and renamed into place.
-
-
-
-
-
-
-
-
-
-
-
-const BUILDER = 'metafuse 0.1.0';
-/**
- * Writes the catalog to `outPath` atomically: a reader sees the old file or the new one,
- * never a part. The statements run on a second thread where one is available
- * (src/db/writer.ts) while this one makes the rows and the spec hash.
- */
-async function compileCatalog(model, outPath, info) {
-    const target = external_node_path_.resolve(outPath);
-    const counts = await replaceAtomicallyAsync(target, async (tmp) => {
-        // While the writer thread catches up, this one hashes the model (catalog_meta's spec_hash).
-        const writer = openWriter(tmp, { meanwhile: digestAhead(model.datasets, model.terms) });
-        let counts;
-        try {
-            counts = writeCatalog(writer, model, info);
-        }
-        catch (e) {
-            await writer.finish().catch(() => { }); // the first failure is the one to report
-            throw e;
-        }
-        await writer.finish();
-        return counts;
-    }).catch((e) => {
-        throw writeError(outPath, e);
-    });
-    return { path: target, ...counts, bytes: (0,external_node_fs_.statSync)(target).size };
-}
-/** The catalog file could not be written for a reason of the place or the disk (see writeFailure), not a bug. */
-class CatalogWriteError extends Error {
-    file;
-    reason;
-    constructor(
-    /** The path as given to compileCatalog. */
-    file, 
-    /** The driver's or the system's words. */
-    reason) {
-        super(`cannot write the catalog "${file}": ${reason}`);
-        this.file = file;
-        this.reason = reason;
-    }
-}
-/** `e`, a failure writing `file`, as a CatalogWriteError when writeFailure knows it; else as it is (a bug). */
-function writeError(file, e) {
-    const why = writeFailure(e);
-    return why === undefined ? e : new CatalogWriteError(file, why);
-}
-/**
- * Why the catalog file could not be written, when the cause is the place or the
- * disk (permissions, a missing or read-only folder, no space) rather than a bug:
- * the driver's or the system's own words.
- */
-function writeFailure(e) {
-    const { code, errcode } = (e ?? {});
-    // better-sqlite3 names the result code; node:sqlite gives its number (primary code in the low byte).
-    if (typeof code === 'string' && /^SQLITE_(PERM|READONLY|IOERR|FULL|CANTOPEN)/.test(code))
-        return e.message;
-    if (typeof errcode === 'number' && DISK_RESULT_CODES.has(errcode & 0xff))
-        return e.message;
-    if (typeof code === 'string' && /^E[A-Z]+$/.test(code))
-        return errnoText(e);
-    return undefined;
-}
-/** SQLITE_PERM, SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN. */
-const DISK_RESULT_CODES = new Set([3, 8, 10, 13, 14]);
-/** Fills an empty database with the model. Returns row counts. */
-function writeCatalog(db, model, info) {
-    // The file is a private temp file until renamed: no journal file needed, a crash just discards it.
-    // MEMORY, not OFF: better-sqlite3's defensive mode silently ignores journal_mode = OFF, which
-    // left a "-journal" file beside the target (debris after a kill, and slower builds).
-    db.exec(`PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF; PRAGMA application_id = ${APPLICATION_ID}; PRAGMA user_version = ${SCHEMA_VERSION};`);
-    db.exec(TABLES);
-    let fieldCount = 0;
-    let edgeCount = 0;
-    db.transaction(() => {
-        const rows = model.datasets.map((d, i) => ({ id: i + 1, fieldBase: 0, dataset: d }));
-        /** Field id of `path` in a declared dataset, or undefined. */
-        const fieldId = (row, path) => {
-            const position = row.dataset ? fieldPosition(row.dataset, path) : undefined;
-            return position === undefined ? undefined : row.fieldBase + position + 1;
-        };
-        const byKey = new Map(model.datasets.map((d, i) => [datasetKey(d), rows[i]]));
-        const spelled = bySpelling(model.datasets, (i) => rows[i]);
-        const target = (ref) => spelled(ref) ?? byKey.get(datasetKey(ref));
-        const nameCount = new Map();
-        for (const d of model.datasets)
-            nameCount.set(d.name.toLowerCase(), (nameCount.get(d.name.toLowerCase()) ?? 0) + 1);
-        const defaultTenant = model.config.defaultTenant;
-        const insDataset = batchInsert(db, 'INSERT', 'datasets', [
-            'id', 'tenant', 'name', 'display_name', 'domain', 'owner', 'description', 'location', 'format', 'schema_file', 'source_file',
-            'partition_keys', 'properties', 'deprecated', 'deprecated_since', 'deprecated_reason', 'replacement_id', 'declared',
-        ]);
-        const insField = batchInsert(db, 'INSERT', 'fields', ['id', 'dataset_id', 'path', 'name', 'parent_path', 'depth', 'position', 'type', 'sql_type', 'nullable', 'description']);
-        const insTag = batchInsert(db, 'INSERT', 'tags', ['dataset_id', 'field_id', 'tag']);
-        const insTermLink = batchInsert(db, 'INSERT', 'term_links', ['term_id', 'kind', 'dataset_id', 'field_id', 'related_term_id']);
-        const insLineage = batchInsert(db, 'INSERT', 'lineage', ['upstream_id', 'downstream_id']);
-        const insColumn = batchInsert(db, 'INSERT OR IGNORE', 'column_lineage', ['upstream_field_id', 'downstream_field_id']);
-        let lastFieldId = 0;
-        model.datasets.forEach((d, i) => {
-            const id = i + 1;
-            const ambiguous = (nameCount.get(d.name.toLowerCase()) ?? 0) > 1;
-            const display = d.tenant === defaultTenant || !ambiguous ? d.name : `${d.tenant}/${d.name}`;
-            const replacement = d.deprecated?.replacement ? (target(d.deprecated.replacement)?.id ?? null) : null;
-            rows[i].fieldBase = lastFieldId;
-            insDataset.add(id, d.tenant, d.name, display, d.domain, d.owner, d.description, d.location, d.format, d.schemaFile, d.sourceFile, JSON.stringify(d.partitionKeys), JSON.stringify(d.properties), d.deprecated ? 1 : 0, d.deprecated?.since ?? null, d.deprecated?.reason ?? null, replacement, 1);
-            for (const tag of d.tags)
-                insTag.add(id, null, tag);
-            for (const term of d.terms)
-                insTermLink.add(term, 'dataset', id, null, null);
-            for (const f of d.fields) {
-                const fid = ++lastFieldId;
-                insField.add(fid, id, f.path, f.name, f.parent, f.depth, f.position, f.type, f.sqlType, f.nullable ? 1 : 0, f.description);
-                for (const tag of f.tags)
-                    insTag.add(id, fid, tag);
-                for (const term of f.terms)
-                    insTermLink.add(term, 'field', id, fid, null);
-            }
-        });
-        model.datasets.forEach((d, i) => {
-            for (const u of d.upstream) {
-                const up = target(u)?.id;
-                if (up === undefined)
-                    continue;
-                insLineage.add(up, i + 1);
-                edgeCount++;
-            }
-            const base = rows[i].fieldBase;
-            d.fields.forEach((f, position) => {
-                if (f.from.length === 0)
-                    return;
-                const down = base + position + 1;
-                for (const c of f.from) {
-                    const row = target(c);
-                    const up = row && fieldId(row, c.field);
-                    if (up !== undefined)
-                        insColumn.add(up, down);
-                }
-            });
-        });
-        const insTerm = batchInsert(db, 'INSERT', 'glossary_terms', ['id', 'name', 'definition', 'domain', 'owner', 'parent_id', 'synonyms', 'source_file']);
-        for (const t of model.terms) {
-            insTerm.add(t.id, t.name, t.definition, t.domain, t.owner, t.parent, JSON.stringify(t.synonyms), t.sourceFile);
-            for (const r of t.related)
-                insTermLink.add(t.id, 'related', null, null, r);
-        }
-        // Observations outlive rebuilds: keyed by name, drift recomputed against today's declared fields.
-        const observations = info.observations ?? [];
-        const latest = new Map();
-        for (const o of observations) {
-            const k = datasetKey({ tenant: o.tenant, name: o.dataset });
-            const cur = latest.get(k);
-            if (!cur || o.observed_at >= cur.observed_at)
-                latest.set(k, o);
-        }
-        let nextId = model.datasets.length;
-        for (const [k, o] of [...latest].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-            if (byKey.has(k))
-                continue;
-            // A dataset only pipelines have seen: listed, searchable, marked declared = 0.
-            const id = ++nextId;
-            byKey.set(k, { id, fieldBase: lastFieldId, dataset: null });
-            const display = o.tenant === defaultTenant || (nameCount.get(o.dataset.toLowerCase()) ?? 0) === 0 ? o.dataset : `${o.tenant}/${o.dataset}`;
-            insDataset.add(id, o.tenant, o.dataset, display, null, null, null, null, null, null, null, '[]', '{}', 0, null, null, null, 0);
-            const observed = o.schema ? JSON.parse(o.schema) : [];
-            observed.forEach((f, position) => {
-                const fid = ++lastFieldId;
-                const dot = f.name.lastIndexOf('.');
-                insField.add(fid, id, f.name, f.name.slice(dot + 1), dot < 0 ? null : f.name.slice(0, dot), f.name.split('.').length - 1, position, f.type, sqlTypeOf(f.type), f.nullable ? 1 : 0, null);
-            });
-        }
-        fieldCount = lastFieldId;
-        const declared = new Map(model.datasets.map((d) => [datasetKey(d), d]));
-        const insObs = batchInsert(db, 'INSERT', 'observations', ['uid', 'tenant', 'dataset', 'observed_at', 'run_id', 'row_count', 'size_bytes', 'schema', 'upstream', 'drift']);
-        for (const o of [...observations].sort((a, b) => (a.observed_at < b.observed_at ? -1 : a.observed_at > b.observed_at ? 1 : a.uid < b.uid ? -1 : 1))) {
-            const d = declared.get(datasetKey({ tenant: o.tenant, name: o.dataset }));
-            const drift = d ? computeDrift(d.fields, o.schema ? JSON.parse(o.schema) : null) : null;
-            insObs.add(o.uid, o.tenant, o.dataset, o.observed_at, o.run_id, o.row_count, o.size_bytes, o.schema, o.upstream, drift ? JSON.stringify(drift) : null);
-        }
-        // Lineage of observed-only datasets comes from what their latest run read.
-        for (const [k, o] of latest) {
-            if (declared.has(k) || !o.upstream)
-                continue;
-            const down = byKey.get(k).id;
-            const seen = new Set();
-            for (const ref of JSON.parse(o.upstream)) {
-                const up = byKey.get(datasetKey(parseDatasetRef(ref, o.tenant)))?.id;
-                if (up === undefined || up === down || seen.has(up))
-                    continue;
-                seen.add(up);
-                insLineage.add(up, down);
-                edgeCount++;
-            }
-        }
-        // The search index, one row per dataset, filled from the model in the same pass
-        // (an external-content rebuild through a view cost several times more at 10k).
-        // One row per statement: multi-row VALUES into FTS5 measured twice as slow.
-        const insSearch = db.prepare('INSERT INTO dataset_search (rowid, name, tenant, description, domain, owner, tags, terms, fields, field_descriptions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-        const termText = new Map(model.terms.map((t) => [t.id, [t.id, t.name, ...t.synonyms].join(' ')]));
-        model.datasets.forEach((d, i) => {
-            // The dataset's own, then its fields' in field order (most fields have none).
-            const termIds = new Set(d.terms);
-            const tags = new Set(d.tags);
-            for (const f of d.fields) {
-                for (const t of f.terms)
-                    termIds.add(t);
-                for (const t of f.tags)
-                    tags.add(t);
-            }
-            insSearch.run(i + 1, d.name, d.tenant, d.description ?? '', d.domain ?? '', d.owner ?? '', [...tags].join(' '), [...termIds].map((t) => termText.get(t) ?? t).join(' '), d.fields.map((f) => f.path).join(' '), d.fields.map((f) => f.description).filter(Boolean).join(' '));
-        });
-        for (const [k, o] of latest) {
-            if (declared.has(k))
-                continue;
-            const observed = o.schema ? JSON.parse(o.schema) : [];
-            insSearch.run(byKey.get(k).id, o.dataset, o.tenant, '', '', '', '', '', observed.map((f) => f.name).join(' '), '');
-        }
-        for (const batch of [insDataset, insField, insTag, insTermLink, insLineage, insColumn, insTerm, insObs])
-            batch.flush();
-        const insMeta = db.prepare('INSERT INTO catalog_meta (key, value) VALUES (?, ?)');
-        const meta = {
-            schema_version: String(SCHEMA_VERSION),
-            version: String(info.version),
-            spec_hash: model.specHash,
-            source_commit: info.sourceCommit,
-            source_commit_time: info.commitTime ?? null,
-            built_at: info.builtAt,
-            catalog_name: model.config.name,
-            default_tenant: model.config.defaultTenant,
-            policy: JSON.stringify(model.config.policy),
-            publish_target: model.config.publishTarget,
-            builder: BUILDER,
-        };
-        for (const [k, v] of Object.entries(meta))
-            insMeta.run(k, v);
-    });
-    db.exec(INDEXES);
-    // Sampled statistics (analysis_limit): the planner needs the shape, not exact counts; full ANALYZE cost ~60 ms at 10k.
-    db.exec('PRAGMA analysis_limit = 1000; ANALYZE;');
-    return { datasets: model.datasets.length, fields: fieldCount, lineageEdges: edgeCount };
-}
-function sqlTypeOf(type) {
-    try {
-        return sqlType(parseType(type));
-    }
-    catch {
-        return '';
-    }
-}
-
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(31421);
-;// CONCATENATED MODULE: ./lib/catalog/open.js
-// Opens a catalog file for reading, refusing files that are not MetaFuse catalogs
-// or that a newer MetaFuse wrote.
-
-
-
-class CatalogError extends Error {
-}
-const SQLITE_MAGIC = 'SQLite format 3\u0000';
-function openCatalog(path) {
-    const header = Buffer.alloc(100);
-    let n;
-    try {
-        const fd = (0,external_node_fs_.openSync)(path, 'r');
-        try {
-            n = (0,external_node_fs_.readSync)(fd, header, 0, 100, 0);
-        }
-        finally {
-            (0,external_node_fs_.closeSync)(fd);
-        }
-    }
-    catch (e) {
-        const code = e.code;
-        if (code === 'ENOENT')
-            throw new CatalogError(`catalog file "${path}" does not exist; build one with "metafuse build" or pass --catalog`);
-        if (code === 'EISDIR')
-            throw new CatalogError(`"${path}" is a directory, not a catalog file`);
-        throw new CatalogError(`cannot read catalog file "${path}": ${e.message}`);
-    }
-    if (n < 100 || header.toString('latin1', 0, 16) !== SQLITE_MAGIC) {
-        throw new CatalogError(`"${path}" is not a MetaFuse catalog (not an SQLite file)`);
-    }
-    if (header.readUInt32BE(68) !== APPLICATION_ID) {
-        throw new CatalogError(`"${path}" is an SQLite file but not a MetaFuse catalog`);
-    }
-    const fileVersion = header.readUInt32BE(60);
-    if (fileVersion > SCHEMA_VERSION) {
-        throw new CatalogError(`"${path}" uses catalog schema version ${fileVersion}, newer than this MetaFuse understands (${SCHEMA_VERSION}); upgrade MetaFuse`);
-    }
-    // A download or copy cut short: SQLite zero-fills missing pages and may answer
-    // from the rest, so compare the size the header promises with the file's size.
-    const pageSize = header.readUInt16BE(16) === 1 ? 65536 : header.readUInt16BE(16);
-    const sizeValid = header.readUInt32BE(92) === header.readUInt32BE(24);
-    const expected = header.readUInt32BE(28) * pageSize;
-    if (sizeValid && expected > 0) {
-        const actual = (0,external_node_fs_.statSync)(path).size;
-        if (actual < expected)
-            throw new CatalogError(`"${path}" is truncated (${actual} of ${expected} bytes); download or build it again`);
-    }
-    let db;
-    try {
-        db = openDatabase(path, { readonly: true });
-    }
-    catch (e) {
-        throw new CatalogError(`cannot open catalog "${path}": ${e.message}`);
-    }
-    let rows;
-    try {
-        rows = db.prepare('SELECT key, value FROM catalog_meta').all();
-    }
-    catch (e) {
-        db.close();
-        throw new CatalogError(`"${path}" is damaged or incomplete: ${e.message}`);
-    }
-    const raw = Object.fromEntries(rows.map((r) => [r.key, r.value]));
-    const meta = {
-        schemaVersion: Number(raw.schema_version ?? fileVersion),
-        version: Number(raw.version ?? 0),
-        specHash: raw.spec_hash ?? null,
-        sourceCommit: raw.source_commit ?? null,
-        builtAt: raw.built_at ?? null,
-        catalogName: raw.catalog_name ?? null,
-        defaultTenant: raw.default_tenant ?? 'default',
-        builder: raw.builder ?? null,
-    };
-    return { db, meta, path, close: () => db.close() };
-}
-
-;// CONCATENATED MODULE: ./lib/catalog/read-model.js
-// The catalog file read back into the same Model the specs produce, so that a
-// diff can compare any two of: specs directory, catalog file, git commit, store URL.
-
-function readModel(cat) {
-    const db = cat.db;
-    const meta = Object.fromEntries(db.prepare('SELECT key, value FROM catalog_meta').all().map((r) => [r.key, r.value]));
-    let policy = DEFAULT_CONFIG.policy;
-    try {
-        if (meta.policy)
-            policy = { ...DEFAULT_CONFIG.policy, ...JSON.parse(meta.policy) };
-    }
-    catch {
-        // an unreadable policy falls back to the defaults
-    }
-    const config = {
-        name: meta.catalog_name ?? null,
-        defaultTenant: meta.default_tenant ?? DEFAULT_CONFIG.defaultTenant,
-        policy,
-        publishTarget: meta.publish_target ?? null,
-    };
-    const rows = db.prepare('SELECT * FROM datasets WHERE declared = 1 ORDER BY tenant, name COLLATE NOCASE, name').all();
-    const byId = new Map();
-    const idOf = new Map();
-    for (const r of db.prepare('SELECT id, tenant, name FROM datasets').all())
-        idOf.set(r.id, { tenant: r.tenant, name: r.name });
-    for (const r of rows) {
-        byId.set(r.id, {
-            tenant: r.tenant,
-            name: r.name,
-            domain: r.domain,
-            owner: r.owner,
-            description: r.description,
-            location: r.location,
-            format: r.format,
-            tags: [],
-            terms: [],
-            upstream: [],
-            partitionKeys: JSON.parse(r.partition_keys),
-            schemaFile: r.schema_file,
-            fields: [],
-            deprecated: r.deprecated
-                ? { since: r.deprecated_since, reason: r.deprecated_reason, replacement: r.replacement_id === null ? null : (idOf.get(r.replacement_id) ?? null) }
-                : null,
-            properties: JSON.parse(r.properties),
-            sourceFile: r.source_file ?? '',
-        });
-    }
-    const fieldById = new Map();
-    for (const f of db.prepare('SELECT * FROM fields ORDER BY dataset_id, position').all()) {
-        const ds = byId.get(f.dataset_id);
-        if (!ds)
-            continue;
-        const field = {
-            path: f.path, name: f.name, parent: f.parent_path, depth: f.depth, position: f.position, type: f.type, sqlType: f.sql_type,
-            nullable: f.nullable === 1, description: f.description, tags: [], terms: [], from: [],
-        };
-        ds.fields.push(field);
-        fieldById.set(f.id, { field, datasetId: f.dataset_id });
-    }
-    for (const t of db.prepare('SELECT dataset_id, field_id, tag FROM tags ORDER BY rowid').all()) {
-        if (t.field_id === null)
-            byId.get(t.dataset_id)?.tags.push(t.tag);
-        else
-            fieldById.get(t.field_id)?.field.tags.push(t.tag);
-    }
-    for (const l of db.prepare('SELECT upstream_id, downstream_id FROM lineage ORDER BY downstream_id, upstream_id').all()) {
-        const up = idOf.get(l.upstream_id);
-        if (up)
-            byId.get(l.downstream_id)?.upstream.push(up);
-    }
-    for (const c of db.prepare('SELECT upstream_field_id, downstream_field_id FROM column_lineage').all()) {
-        const up = fieldById.get(c.upstream_field_id);
-        const down = fieldById.get(c.downstream_field_id);
-        const upDs = up ? idOf.get(up.datasetId) : undefined;
-        if (up && down && upDs)
-            down.field.from.push({ ...upDs, field: up.field.path });
-    }
-    // In the order analysis gives them, so that a model read back means the same entry for entry (diff's sameMeaning).
-    for (const { field } of fieldById.values()) {
-        if (field.from.length > 1)
-            field.from.sort(compareColumnRefs);
-    }
-    const terms = new Map();
-    for (const t of db.prepare('SELECT * FROM glossary_terms ORDER BY id').all()) {
-        terms.set(t.id, {
-            id: t.id, name: t.name, definition: t.definition, domain: t.domain, owner: t.owner,
-            synonyms: JSON.parse(t.synonyms), parent: t.parent_id, related: [], sourceFile: t.source_file ?? '',
-        });
-    }
-    for (const l of db.prepare('SELECT term_id, kind, dataset_id, field_id, related_term_id FROM term_links ORDER BY rowid').all()) {
-        if (l.kind === 'dataset' && l.dataset_id !== null)
-            byId.get(l.dataset_id)?.terms.push(l.term_id);
-        else if (l.kind === 'field' && l.field_id !== null)
-            fieldById.get(l.field_id)?.field.terms.push(l.term_id);
-        else if (l.kind === 'related' && l.related_term_id)
-            terms.get(l.term_id)?.related.push(l.related_term_id);
-    }
-    return { config, datasets: [...byId.values()], terms: [...terms.values()], specHash: meta.spec_hash ?? '' };
-}
-/** Every run-time observation in the catalog, oldest first. */
-function readObservations(cat) {
-    return cat.db
-        .prepare('SELECT uid, tenant, dataset, observed_at, run_id, row_count, size_bytes, schema, upstream FROM observations ORDER BY observed_at, uid')
-        .all();
-}
-
-;// CONCATENATED MODULE: ./lib/git/git.js
-// Small, failure-tolerant git helpers: the specs may or may not live in a git checkout.
-
-/** Runs git in `cwd`; returns trimmed stdout, or undefined when git or the repository is missing. */
-function git(cwd, args, input) {
-    try {
-        return (0,external_node_child_process_.execFileSync)('git', args, { cwd, encoding: 'utf8', stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'ignore'], input, maxBuffer: 1 << 30 }).trim();
-    }
-    catch {
-        return undefined;
-    }
-}
-/**
- * Where a build comes from, without reading the clock: SOURCE_DATE_EPOCH or the
- * commit time of HEAD for built_at; HEAD (or GITHUB_SHA outside a checkout) for the commit.
- */
-function provenance(specsDir, env = process.env) {
-    const head = git(specsDir, ['log', '-1', '--format=%H %ct']);
-    const [sha, ct] = head ? head.split(' ') : [];
-    const sourceCommit = sha || env.GITHUB_SHA || null;
-    const epoch = env.SOURCE_DATE_EPOCH && /^[0-9]+$/.test(env.SOURCE_DATE_EPOCH) ? Number(env.SOURCE_DATE_EPOCH) : ct ? Number(ct) : undefined;
-    return { sourceCommit, builtAt: epoch === undefined ? null : isoSeconds(epoch), commitTime: ct ? isoSeconds(Number(ct)) : null };
-}
-function isoSeconds(epochSeconds) {
-    return new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-/** True when `ancestor` is an ancestor of (or equal to) `descendant`; undefined when git cannot tell. */
-function isAncestor(cwd, ancestor, descendant) {
-    try {
-        (0,external_node_child_process_.execFileSync)('git', ['merge-base', '--is-ancestor', ancestor, descendant], { cwd, stdio: 'ignore' });
-        return true;
-    }
-    catch (e) {
-        return e.status === 1 ? false : undefined;
-    }
-}
-
-;// CONCATENATED MODULE: ./lib/spec/arrow-ipc.js
-// A bounds-checked walk over the framing and flatbuffer metadata of Arrow IPC
-// bytes, run before the schema is decoded (arrow-decoder.ts, which reads
-// through the same Flat). Written when apache-arrow did the decoding: it trusts
-// lengths in the metadata, so a corrupt vector length made it build billions of
-// objects (out of memory) and a footer block pointing at the wrong message made
-// its batch iterator spin forever. The walk still decides which damaged files
-// are refused (every message and body must fit) and throws IpcCheckError at the
-// first structure that does not fit.
-class IpcCheckError extends Error {
-}
-/** Most Field tables decoded from one schema (nested fields included). */
-const MAX_FIELDS = 100_000;
-/** Deepest field nesting followed (the type model stops at 64 as well). */
-const arrow_ipc_MAX_DEPTH = 64;
-const HEADER_SCHEMA = 1;
-const HEADER_DICTIONARY_BATCH = 2;
-const HEADER_RECORD_BATCH = 3;
-const TYPE_UNION = 14;
-// ignoreBOM: a string that starts with U+FEFF keeps it (the default decoder drops it).
-const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
-/** A flatbuffer whose every read is checked against its bounds (also used by arrow-decoder.ts). */
-class Flat {
-    view;
-    what;
-    size;
-    constructor(view, what) {
-        this.view = view;
-        this.what = what;
-        this.size = view.byteLength;
-    }
-    need(offset, size) {
-        // Offsets come from integer reads and sums, so only the range needs checking (NaN fails it too).
-        if (!(offset >= 0 && offset + size <= this.size)) {
-            throw new IpcCheckError(`${this.what} points outside its bytes`);
-        }
-    }
-    u8(o) {
-        this.need(o, 1);
-        return this.view.getUint8(o);
-    }
-    u16(o) {
-        this.need(o, 2);
-        return this.view.getUint16(o, true);
-    }
-    i16(o) {
-        this.need(o, 2);
-        return this.view.getInt16(o, true);
-    }
-    i32(o) {
-        this.need(o, 4);
-        return this.view.getInt32(o, true);
-    }
-    u32(o) {
-        this.need(o, 4);
-        return this.view.getUint32(o, true);
-    }
-    i64(o) {
-        this.need(o, 8);
-        return Number(this.view.getBigInt64(o, true));
-    }
-    /** Offset of the root table. */
-    root() {
-        return this.u32(0);
-    }
-    /** Position of field `index` of the table at `table`, or 0 when absent. */
-    field(table, index) {
-        const vtable = table - this.i32(table);
-        const vtableSize = this.u16(vtable);
-        if (vtableSize < 4 || vtableSize % 2 !== 0)
-            throw new IpcCheckError(`${this.what} has a malformed table`);
-        this.need(vtable, vtableSize);
-        const slot = 4 + 2 * index;
-        if (slot >= vtableSize)
-            return 0;
-        const rel = this.u16(vtable + slot);
-        if (rel === 0)
-            return 0;
-        return table + rel;
-    }
-    /** The table an offset field refers to, or 0. */
-    table(table, index) {
-        const at = this.field(table, index);
-        if (!at)
-            return 0;
-        const target = at + this.u32(at);
-        this.need(target, 4);
-        return target;
-    }
-    /** Start and length of a vector field whose elements take `size` bytes; length 0 when absent. */
-    vector(table, index, size) {
-        const at = this.field(table, index);
-        if (!at)
-            return { start: 0, length: 0 };
-        const vec = at + this.u32(at);
-        const length = this.u32(vec);
-        this.need(vec + 4, length * size);
-        return { start: vec + 4, length };
-    }
-    /** A string field (UTF-8, invalid bytes replaced), or null when absent. */
-    string(table, index) {
-        const at = this.field(table, index);
-        if (!at)
-            return null;
-        const vec = at + this.u32(at);
-        const length = this.u32(vec);
-        this.need(vec + 4, length);
-        const start = this.view.byteOffset + vec + 4;
-        const bytes = new Uint8Array(this.view.buffer, start, length);
-        // Short ASCII strings (most names) without TextDecoder's per-call cost.
-        if (length <= 64) {
-            let s = '';
-            for (let i = 0; i < length; i++) {
-                const c = bytes[i];
-                if (c >= 0x80)
-                    return utf8.decode(bytes);
-                s += String.fromCharCode(c);
-            }
-            return s;
-        }
-        return utf8.decode(bytes);
-    }
-    /** The tables of a vector of tables. */
-    tables(table, index) {
-        const { start, length } = this.vector(table, index, 4);
-        const out = [];
-        for (let i = 0; i < length; i++) {
-            const at = start + 4 * i;
-            const target = at + this.u32(at);
-            this.need(target, 4);
-            out.push(target);
-        }
-        return out;
-    }
-}
-function checkKeyValues(fb, table, index) {
-    for (const kv of fb.tables(table, index)) {
-        fb.vector(kv, 0, 1);
-        fb.vector(kv, 1, 1);
-    }
-}
-function checkSchema(fb, schema) {
-    let budget = MAX_FIELDS;
-    const checkField = (field, depth) => {
-        if (--budget < 0)
-            throw new IpcCheckError(`the schema has more than ${MAX_FIELDS} fields`);
-        if (depth > arrow_ipc_MAX_DEPTH)
-            throw new IpcCheckError(`the schema nests fields more than ${arrow_ipc_MAX_DEPTH} levels deep`);
-        fb.vector(field, 0, 1); // name
-        const typeType = fb.field(field, 2) ? fb.u8(fb.field(field, 2)) : 0;
-        const type = fb.table(field, 3);
-        if (type && typeType === TYPE_UNION)
-            fb.vector(type, 1, 4); // typeIds
-        const dictionary = fb.table(field, 4);
-        if (dictionary)
-            fb.table(dictionary, 1); // index type
-        for (const child of fb.tables(field, 5))
-            checkField(child, depth + 1);
-        checkKeyValues(fb, field, 6);
-    };
-    for (const field of fb.tables(schema, 1))
-        checkField(field, 0);
-    checkKeyValues(fb, schema, 2);
-    fb.vector(schema, 3, 8); // features
-}
-function checkRecordBatch(fb, batch) {
-    fb.vector(batch, 1, 16); // nodes
-    fb.vector(batch, 2, 16); // buffers
-    fb.table(batch, 3); // compression
-    fb.vector(batch, 4, 8); // variadic buffer counts
-}
-/** Checks one framed message at `offset`; returns the offset after its body, or -1 at an end-of-stream marker. */
-function checkMessage(bytes, view, offset) {
-    const remaining = bytes.length - offset;
-    if (remaining < 4)
-        throw new IpcCheckError('a message header is cut off');
-    let length = view.getInt32(offset, true);
-    let header = 4;
-    if (length === -1) {
-        if (remaining < 8)
-            throw new IpcCheckError('a message header is cut off');
-        length = view.getInt32(offset + 4, true);
-        header = 8;
-    }
-    if (length === 0)
-        return -1;
-    if (length < 0)
-        throw new IpcCheckError('a message has a negative length');
-    const start = offset + header;
-    if (start + length > bytes.length)
-        throw new IpcCheckError('the data is truncated (a message ends after the end of the file)');
-    const fb = new Flat(new DataView(bytes.buffer, bytes.byteOffset + start, length), 'a message');
-    const message = fb.root();
-    const headerTypeAt = fb.field(message, 1);
-    const headerType = headerTypeAt ? fb.u8(headerTypeAt) : 0;
-    const body = fb.field(message, 3) ? fb.i64(fb.field(message, 3)) : 0;
-    if (body < 0)
-        throw new IpcCheckError('a message has a negative body length');
-    const content = fb.table(message, 2);
-    if (content && headerType === HEADER_SCHEMA)
-        checkSchema(fb, content);
-    if (content && headerType === HEADER_RECORD_BATCH)
-        checkRecordBatch(fb, content);
-    if (content && headerType === HEADER_DICTIONARY_BATCH) {
-        const data = fb.table(content, 1);
-        if (data)
-            checkRecordBatch(fb, data);
-    }
-    checkKeyValues(fb, message, 4);
-    const end = start + length + body;
-    if (end > bytes.length)
-        throw new IpcCheckError('the data is truncated (a message body ends after the end of the file)');
-    return end;
-}
-/** Checks an IPC stream: every message up to the end-of-stream marker or the end of the bytes. */
-function checkIpcStream(bytes) {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    let offset = 0;
-    while (offset < bytes.length) {
-        const next = checkMessage(bytes, view, offset);
-        if (next < 0)
-            break;
-        offset = next;
-    }
-}
-/** Checks an IPC file (magic at both ends already checked): the footer and every message its blocks point at. */
-function checkIpcFile(bytes) {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const footerEnd = bytes.length - 10;
-    const length = view.getInt32(footerEnd, true);
-    if (length <= 0 || length > footerEnd - 8)
-        throw new IpcCheckError('the file footer is corrupt');
-    const fb = new Flat(new DataView(bytes.buffer, bytes.byteOffset + footerEnd - length, length), 'the file footer');
-    const footer = fb.root();
-    const schema = fb.table(footer, 1);
-    if (schema)
-        checkSchema(fb, schema);
-    for (const index of [2, 3]) {
-        const { start, length: count } = fb.vector(footer, index, 24);
-        for (let i = 0; i < count; i++) {
-            const offset = fb.i64(start + 24 * i);
-            if (offset < 8 || offset >= footerEnd - length)
-                throw new IpcCheckError('a file footer block points outside the data');
-            checkMessage(bytes, view, offset);
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./lib/spec/arrow-decoder.js
-// Decodes the Schema flatbuffer of Arrow IPC bytes (format/Schema.fbs,
-// Message.fbs, File.fbs) without apache-arrow, whose import alone costs
-// ~170 ms. The result has the shape of apache-arrow's Schema/Field/DataType
-// (type ids, parameter names, a Dictionary wrapper whose children are its value
-// type's) so that arrow-schema.ts converts both the same way, and it follows
-// apache-arrow's reading rules where they decide the result: a type NONE reads
-// as Null, a dictionary id seen before reuses the first value type, a missing
-// index type is int32, a missing field name is "". Every read goes through
-// Flat (arrow-ipc.ts), which bounds-checks it; readArrowSchema runs the
-// framing check of arrow-ipc.ts first, so the offsets found here are known to
-// fit. Errors are ArrowSchemaError (with a dotted field path where one exists).
-
-class ArrowSchemaError extends Error {
-}
-// Type union ids of Schema.fbs.
-const arrow_decoder_T = {
-    NONE: 0, Null: 1, Int: 2, FloatingPoint: 3, Binary: 4, Utf8: 5, Bool: 6, Decimal: 7, Date: 8, Time: 9,
-    Timestamp: 10, Interval: 11, List: 12, Struct: 13, Union: 14, FixedSizeBinary: 15, FixedSizeList: 16, Map: 17,
-    Duration: 18, LargeBinary: 19, LargeUtf8: 20, LargeList: 21, RunEndEncoded: 22, BinaryView: 23, Utf8View: 24,
-    ListView: 25, LargeListView: 26,
-};
-const TYPE_NAMES = Object.fromEntries(Object.entries(arrow_decoder_T).map(([k, v]) => [v, k]));
-/** apache-arrow's id for its Dictionary wrapper type. */
-const DICTIONARY_TYPE_ID = -1;
-/** Types whose first child is the item (its path is the parent's). */
-const LIST_LIKE = new Set([arrow_decoder_T.List, arrow_decoder_T.LargeList, arrow_decoder_T.FixedSizeList, arrow_decoder_T.ListView, arrow_decoder_T.LargeListView]);
-const arrow_decoder_HEADER_SCHEMA = 1;
-const arrow_decoder_HEADER_DICTIONARY_BATCH = 2;
-const arrow_decoder_MAX_DEPTH = 64;
-// Vtable slots.
-const FIELD = { name: 0, nullable: 1, typeType: 2, type: 3, dictionary: 4, children: 5, metadata: 6 };
-const SCHEMA = { fields: 1, metadata: 2 };
-const MESSAGE = { headerType: 1, header: 2 };
-const FOOTER = { schema: 1, dictionaries: 2 };
-const DICTIONARY = { id: 0, indexType: 1, isOrdered: 2 };
-/** Reads the Schema of IPC file (`isFile`) or stream bytes whose framing arrow-ipc.ts has checked. */
-function decodeArrowSchema(bytes, isFile) {
-    try {
-        return isFile ? decodeFile(bytes) : decodeStream(bytes);
-    }
-    catch (e) {
-        if (e instanceof IpcCheckError)
-            throw new ArrowSchemaError(`cannot read the Arrow data: ${e.message}`);
-        throw e;
-    }
-}
-/** The flatbuffer of the framed message at `offset`, or null at an end-of-stream marker. */
-function messageAt(bytes, view, offset) {
-    if (offset < 0 || offset + 4 > bytes.length)
-        throw new ArrowSchemaError('cannot read the Arrow data: a message header is cut off');
-    let length = view.getInt32(offset, true);
-    let start = offset + 4;
-    if (length === -1) {
-        if (offset + 8 > bytes.length)
-            throw new ArrowSchemaError('cannot read the Arrow data: a message header is cut off');
-        length = view.getInt32(offset + 4, true);
-        start = offset + 8;
-    }
-    if (length === 0)
-        return null;
-    if (length < 0 || start + length > bytes.length)
-        throw new ArrowSchemaError('cannot read the Arrow data: a message does not fit in the data');
-    return new Flat(new DataView(bytes.buffer, bytes.byteOffset + start, length), 'a message');
-}
-function headerType(fb, message) {
-    const at = fb.field(message, MESSAGE.headerType);
-    return at ? fb.u8(at) : 0;
-}
-function decodeStream(bytes) {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    // The first message must be the schema (later ones are record and dictionary batches).
-    const fb = messageAt(bytes, view, 0);
-    if (!fb)
-        throw new ArrowSchemaError('no schema message found');
-    const message = fb.root();
-    if (headerType(fb, message) !== arrow_decoder_HEADER_SCHEMA)
-        throw new ArrowSchemaError('cannot read the Arrow data: the stream does not start with a schema message');
-    const schema = fb.table(message, MESSAGE.header);
-    if (!schema)
-        throw new ArrowSchemaError('cannot read the Arrow data: the schema message has no schema');
-    return decodeSchema(fb, schema);
-}
-function decodeFile(bytes) {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const footerEnd = bytes.length - 10;
-    const length = footerEnd >= 0 ? view.getInt32(footerEnd, true) : 0;
-    if (length <= 0 || length > footerEnd - 8)
-        throw new ArrowSchemaError('cannot read the Arrow data: the file footer is corrupt');
-    const fb = new Flat(new DataView(bytes.buffer, bytes.byteOffset + footerEnd - length, length), 'the file footer');
-    const footer = fb.root();
-    const schema = fb.table(footer, FOOTER.schema);
-    if (!schema)
-        throw new ArrowSchemaError('cannot read the Arrow data: the file footer has no schema');
-    const decoded = decodeSchema(fb, schema);
-    // apache-arrow loads the dictionaries when it opens a file and fails on a
-    // dictionary block that points at another kind of message; so does this.
-    // (Their bodies are not decoded: only the schema is needed.)
-    const { start, length: count } = fb.vector(footer, FOOTER.dictionaries, 24);
-    for (let i = 0; i < count; i++) {
-        const message = messageAt(bytes, view, fb.i64(start + 24 * i));
-        if (message && headerType(message, message.root()) !== arrow_decoder_HEADER_DICTIONARY_BATCH) {
-            throw new ArrowSchemaError('cannot read the Arrow data: a file footer dictionary block does not point at a dictionary batch');
-        }
-    }
-    return decoded;
-}
-function decodeSchema(fb, schema) {
-    const dictionaries = new Map();
-    const fields = fb.tables(schema, SCHEMA.fields).map((f) => decodeField(fb, f, (name) => name, false, 0, dictionaries));
-    return { fields, metadata: decodeMetadata(fb, schema, SCHEMA.metadata) };
-}
-function decodeMetadata(fb, table, index) {
-    const out = new Map();
-    for (const kv of fb.tables(table, index)) {
-        const key = fb.string(kv, 0);
-        if (key !== null)
-            out.set(key, fb.string(kv, 1));
-    }
-    return out;
-}
-function arrow_decoder_bool(fb, table, index) {
-    const at = fb.field(table, index);
-    return at ? fb.u8(at) !== 0 : false;
-}
-function int32(fb, table, index, fallback) {
-    const at = fb.field(table, index);
-    return at ? fb.i32(at) : fallback;
-}
-function int16(fb, table, index, fallback) {
-    const at = fb.field(table, index);
-    return at ? fb.i16(at) : fallback;
-}
-/**
- * One Field table. `pathOf` gives its dotted path from its name (the path rule
- * of convertType: list items and map entries do not add a level); `mapEntries`
- * marks the entries field of a map, whose first two children are the key and the value.
- */
-function decodeField(fb, f, pathOf, mapEntries, depth, dictionaries) {
-    const name = fb.string(f, FIELD.name) ?? '';
-    const path = pathOf(name);
-    if (depth > arrow_decoder_MAX_DEPTH)
-        throw new ArrowSchemaError(`field "${path}" is nested more than ${arrow_decoder_MAX_DEPTH} levels deep`);
-    const nullable = arrow_decoder_bool(fb, f, FIELD.nullable);
-    const metadata = decodeMetadata(fb, f, FIELD.metadata);
-    const typeTypeAt = fb.field(f, FIELD.typeType);
-    const typeId = typeTypeAt ? fb.u8(typeTypeAt) : arrow_decoder_T.NONE;
-    const dictionary = fb.table(f, FIELD.dictionary);
-    const decode = () => decodeType(fb, f, typeId, path, mapEntries, depth, dictionaries);
-    let type;
-    if (dictionary) {
-        const id = fb.field(dictionary, DICTIONARY.id) ? fb.i64(fb.field(dictionary, DICTIONARY.id)) : 0;
-        if (!Number.isSafeInteger(id))
-            throw new ArrowSchemaError(`field "${path}" has a dictionary id out of range`);
-        const indexTable = fb.table(dictionary, DICTIONARY.indexType);
-        const indices = indexTable ? intType(fb, indexTable, path) : { typeId: arrow_decoder_T.Int, children: [], isSigned: true, bitWidth: 32 };
-        const isOrdered = arrow_decoder_bool(fb, dictionary, DICTIONARY.isOrdered);
-        let value = dictionaries.get(id);
-        if (!value) {
-            // First use of this id: its value type is this field's type.
-            value = decode();
-            dictionaries.set(id, value);
-        }
-        type = { typeId: DICTIONARY_TYPE_ID, children: value.children, dictionary: value, indices, isOrdered, id };
-    }
-    else {
-        type = decode();
-    }
-    return { name, type, nullable, metadata };
-}
-function decodeChildren(fb, f, typeId, path, mapEntries, depth, dictionaries) {
-    return fb.tables(f, FIELD.children).map((c, i) => {
-        const isItem = i === 0 && (LIST_LIKE.has(typeId) || typeId === arrow_decoder_T.Map);
-        const pathOf = isItem ? () => path : mapEntries && i < 2 ? () => `${path}.${i === 0 ? 'key' : 'value'}` : (name) => `${path}.${name}`;
-        return decodeField(fb, c, pathOf, i === 0 && typeId === arrow_decoder_T.Map, depth + 1, dictionaries);
-    });
-}
-function intType(fb, t, path) {
-    const bitWidth = int32(fb, t, 0, 0);
-    if (![8, 16, 32, 64].includes(bitWidth))
-        throw new ArrowSchemaError(`field "${path}" has an integer type of ${bitWidth} bits`);
-    return { typeId: arrow_decoder_T.Int, children: [], bitWidth, isSigned: arrow_decoder_bool(fb, t, 1) };
-}
-function unit(value, max, path, what) {
-    if (value < 0 || value > max)
-        throw new ArrowSchemaError(`field "${path}" has an unknown ${what} (${value})`);
-    return value;
-}
-/** The type of field `f` (its type union, parameters and children). */
-function decodeType(fb, f, typeId, path, mapEntries, depth, dictionaries) {
-    // Children first, as apache-arrow does: an error inside them wins.
-    // Only nested types keep their children (apache-arrow drops those of other types).
-    const decoded = decodeChildren(fb, f, typeId, path, mapEntries, depth, dictionaries);
-    const children = [];
-    const simple = (id) => ({ typeId: id, children });
-    switch (typeId) {
-        case arrow_decoder_T.NONE: // apache-arrow reads a missing type as Null
-        case arrow_decoder_T.Null:
-            return simple(arrow_decoder_T.Null);
-        case arrow_decoder_T.Binary:
-        case arrow_decoder_T.LargeBinary:
-        case arrow_decoder_T.BinaryView:
-        case arrow_decoder_T.Utf8:
-        case arrow_decoder_T.LargeUtf8:
-        case arrow_decoder_T.Utf8View:
-        case arrow_decoder_T.Bool:
-            return simple(typeId);
-        case arrow_decoder_T.Struct:
-            return { typeId, children: decoded };
-        case arrow_decoder_T.List:
-        case arrow_decoder_T.LargeList:
-        case arrow_decoder_T.ListView:
-        case arrow_decoder_T.LargeListView:
-            return { typeId, children: decoded.slice(0, 1) };
-    }
-    if (typeId === arrow_decoder_T.RunEndEncoded || !(typeId in TYPE_NAMES)) {
-        throw new ArrowSchemaError(`field "${path}" has an Arrow type MetaFuse does not support (${TYPE_NAMES[typeId] ?? `type id ${typeId}`})`);
-    }
-    const t = fb.table(f, FIELD.type);
-    if (!t)
-        throw new ArrowSchemaError(`field "${path}" has no parameters for its ${TYPE_NAMES[typeId]} type`);
-    switch (typeId) {
-        case arrow_decoder_T.Int:
-            return { ...intType(fb, t, path), children };
-        case arrow_decoder_T.FloatingPoint:
-            return { typeId, children, precision: unit(int16(fb, t, 0, 0), 2, path, 'floating point precision') };
-        case arrow_decoder_T.Decimal: {
-            const bitWidth = int32(fb, t, 2, 128);
-            if (![32, 64, 128, 256].includes(bitWidth))
-                throw new ArrowSchemaError(`field "${path}" has a decimal type of ${bitWidth} bits`);
-            return { typeId, children, precision: int32(fb, t, 0, 0), scale: int32(fb, t, 1, 0), bitWidth };
-        }
-        case arrow_decoder_T.Date:
-            return { typeId, children, unit: int16(fb, t, 0, 1) };
-        case arrow_decoder_T.Time:
-            return { typeId, children, unit: unit(int16(fb, t, 0, 1), 3, path, 'time unit'), bitWidth: int32(fb, t, 1, 32) };
-        case arrow_decoder_T.Timestamp:
-            return { typeId, children, unit: unit(int16(fb, t, 0, 0), 3, path, 'timestamp unit'), timezone: fb.string(t, 1) };
-        case arrow_decoder_T.Interval:
-            return { typeId, children, unit: unit(int16(fb, t, 0, 0), 2, path, 'interval unit') };
-        case arrow_decoder_T.Duration:
-            return { typeId, children, unit: unit(int16(fb, t, 0, 1), 3, path, 'duration unit') };
-        case arrow_decoder_T.Union: {
-            const { start, length } = fb.vector(t, 1, 4);
-            const typeIds = [];
-            for (let i = 0; i < length; i++)
-                typeIds.push(fb.i32(start + 4 * i));
-            return { typeId, children: decoded, mode: int16(fb, t, 0, 0), typeIds };
-        }
-        case arrow_decoder_T.FixedSizeBinary: {
-            const byteWidth = int32(fb, t, 0, 0);
-            if (byteWidth < 0)
-                throw new ArrowSchemaError(`field "${path}" has a negative fixed-size binary width`);
-            return { typeId, children, byteWidth };
-        }
-        case arrow_decoder_T.FixedSizeList: {
-            const listSize = int32(fb, t, 0, 0);
-            if (listSize < 0)
-                throw new ArrowSchemaError(`field "${path}" has a negative fixed-size list size`);
-            return { typeId, children: decoded.slice(0, 1), listSize };
-        }
-        case arrow_decoder_T.Map: {
-            // apache-arrow renames the entries field and its first two children (ARROW-8716).
-            const entries = decoded[0];
-            if (entries) {
-                entries.name = 'entries';
-                const [k, v] = entries.type.children;
-                if (k)
-                    k.name = 'key';
-                if (v)
-                    v.name = 'value';
-            }
-            return { typeId, children: decoded.slice(0, 1), keysSorted: arrow_decoder_bool(fb, t, 0) };
-        }
-        default:
-            throw new ArrowSchemaError(`field "${path}" has an Arrow type MetaFuse does not support (${TYPE_NAMES[typeId]})`);
-    }
-}
-
-;// CONCATENATED MODULE: ./lib/spec/arrow-schema.js
-
-
-
-const FILE_MAGIC = 'ARROW1';
-/** Parses the schema of an IPC file or stream, after checking that every message is framed within the bytes. */
-async function readArrowSchema(bytes) {
-    if (bytes.length === 0)
-        throw new ArrowSchemaError('the file is empty');
-    const isFileFormat = bytes.length >= 6 && String.fromCharCode(...bytes.subarray(0, 6)) === FILE_MAGIC;
-    if (isFileFormat) {
-        const tail = String.fromCharCode(...bytes.subarray(Math.max(0, bytes.length - 6)));
-        if (bytes.length < 12 || tail !== FILE_MAGIC)
-            throw new ArrowSchemaError('the Arrow IPC file is truncated (no footer)');
-    }
-    else if (!looksLikeStream(bytes)) {
-        throw new ArrowSchemaError('not an Arrow IPC file or stream (no Arrow magic bytes or message header)');
-    }
-    // Every message (and its body length) must fit the bytes, as before with apache-arrow (see arrow-ipc.ts).
-    try {
-        if (isFileFormat)
-            checkIpcFile(bytes);
-        else
-            checkIpcStream(bytes);
-    }
-    catch (e) {
-        if (e instanceof IpcCheckError)
-            throw new ArrowSchemaError(`cannot read the Arrow data: ${e.message}`);
-        throw e;
-    }
-    // Record batch bodies are not decoded: only the schema is needed, and
-    // compressed batches (Feather v2's default) would need codecs.
-    return convertSchema(decodeArrowSchema(bytes, isFileFormat), arrow_schema_MAX_FIELDS);
-}
-/** An apache-arrow Schema in our type model (also used for schemas handed over by library callers). */
-function convertArrowSchema(schema) {
-    return convertSchema(schema, Infinity);
-}
-/** Most fields converted from one file: a dictionary value type shared by several fields is converted for each. */
-const arrow_schema_MAX_FIELDS = 100_000;
-function convertSchema(schema, maxFields) {
-    const ctx = { descriptions: new Map(), budget: maxFields };
-    const fields = schema.fields.map((f) => convertField(f, f.name, ctx, 0));
-    return { fields, description: schema.metadata.get('description') ?? null, fieldDescriptions: ctx.descriptions };
-}
-function looksLikeStream(bytes) {
-    if (bytes.length < 8)
-        return false;
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const first = view.getInt32(0, true);
-    // Continuation marker 0xFFFFFFFF then a positive length, or the pre-1.0 bare length.
-    const length = first === -1 ? view.getInt32(4, true) : first;
-    return length > 0 && length <= bytes.length;
-}
-const arrow_schema_MAX_DEPTH = 64;
-function convertField(f, path, ctx, depth) {
-    if (depth > arrow_schema_MAX_DEPTH)
-        throw new ArrowSchemaError(`field "${path}" is nested more than ${arrow_schema_MAX_DEPTH} levels deep`);
-    if (--ctx.budget < 0)
-        throw new ArrowSchemaError(`the schema has more than ${arrow_schema_MAX_FIELDS} fields (counting each use of a shared dictionary type)`);
-    const description = f.metadata.get('description') ?? f.metadata.get('comment');
-    // A list item shares its list's path; the list field's own description comes first and wins.
-    if (description && !ctx.descriptions.has(path))
-        ctx.descriptions.set(path, description);
-    return { name: f.name, type: convertType(f.type, path, ctx, depth), nullable: f.nullable };
-}
-const UNITS = ['s', 'ms', 'us', 'ns'];
-function convertType(t, path, ctx, depth) {
-    // Typed loosely: apache-arrow's classes (and the decoder's look-alikes) are reached through the type id.
-    const a = t;
-    const child = (f, sub) => convertField(f, sub, ctx, depth + 1);
-    // Paths follow the same rule as nestedChildren(): list items do not add a level.
-    if ([12, 16, 17, 21, 25, 26].includes(a.typeId) && !a.children?.[0])
-        throw new ArrowSchemaError(`field "${path}" is a list or map without its child field`);
-    switch (a.typeId) {
-        case 1:
-            return { kind: 'simple', name: 'null' };
-        case 2: {
-            const signed = a.isSigned;
-            return { kind: 'simple', name: `${signed ? 'int' : 'uint'}${a.bitWidth}` };
-        }
-        case 3:
-            return { kind: 'simple', name: ['halffloat', 'float', 'double'][a.precision] };
-        case 4:
-            return { kind: 'simple', name: 'binary' };
-        case 5:
-            return { kind: 'simple', name: 'string' };
-        case 6:
-            return { kind: 'simple', name: 'bool' };
-        case 7: {
-            const bits = a.bitWidth;
-            return { kind: 'decimal', bits, precision: a.precision, scale: a.scale };
-        }
-        case 8:
-            return { kind: 'simple', name: a.unit === 0 ? 'date32[day]' : 'date64[ms]' };
-        case 9:
-            return { kind: 'time', bits: a.bitWidth === 32 ? 32 : 64, unit: UNITS[a.unit] };
-        case 10:
-            return { kind: 'timestamp', unit: UNITS[a.unit], tz: a.timezone || null };
-        case 11:
-            return { kind: 'simple', name: ['month_interval', 'day_time_interval', 'month_day_nano_interval'][a.unit] };
-        case 12:
-        case 21: {
-            const item = a.children[0];
-            const c = child(item, path);
-            return { kind: 'list', variant: a.typeId === 12 ? 'list' : 'large_list', item: { ...c, name: 'item' } };
-        }
-        case 13:
-            return { kind: 'struct', fields: a.children.map((f) => child(f, `${path}.${f.name}`)) };
-        case 14: {
-            const ids = Array.from(a.typeIds);
-            return { kind: 'union', mode: a.mode === 1 ? 'dense' : 'sparse', fields: a.children.map((f) => child(f, `${path}.${f.name}`)), typeIds: ids };
-        }
-        case 15:
-            return { kind: 'fixed_size_binary', width: a.byteWidth };
-        case 16: {
-            const c = child(a.children[0], path);
-            return { kind: 'fixed_size_list', item: { ...c, name: 'item' }, size: a.listSize };
-        }
-        case 17: {
-            const entries = a.children[0].type;
-            const [k, v] = entries.children ?? [];
-            if (!k || !v)
-                throw new ArrowSchemaError(`map field "${path}" has no key/value children`);
-            const key = child(k, `${path}.key`);
-            const value = child(v, `${path}.value`);
-            return { kind: 'map', key: key.type, value: { ...value, name: 'value' }, keysSorted: Boolean(a.keysSorted) };
-        }
-        case 18:
-            return { kind: 'duration', unit: UNITS[a.unit] };
-        case 19:
-            return { kind: 'simple', name: 'large_binary' };
-        case 20:
-            return { kind: 'simple', name: 'large_string' };
-        case 23:
-            return { kind: 'simple', name: 'binary_view' };
-        case 24:
-            return { kind: 'simple', name: 'string_view' };
-        case 25:
-        case 26: {
-            // List views: only the decoder produces these (apache-arrow has no class for them).
-            const c = child(a.children[0], path);
-            return { kind: 'list', variant: a.typeId === 25 ? 'list_view' : 'large_list_view', item: { ...c, name: 'item' } };
-        }
-        case DICTIONARY_TYPE_ID: {
-            const value = convertType(a.dictionary, path, ctx, depth + 1);
-            const index = convertType(a.indices, path, ctx, depth + 1);
-            return { kind: 'dictionary', value, index, ordered: Boolean(a.isOrdered) };
-        }
-        default:
-            throw new ArrowSchemaError(`field "${path}" has an Arrow type MetaFuse does not support (${String(t)})`);
-    }
-}
-
-;// CONCATENATED MODULE: ./lib/spec/fields.js
-
-
-/**
- * The empty list every new field starts with, shared and frozen: most fields have
- * no tags, terms or column lineage, and three empty arrays per field were ~60 MB
- * at 50,000 datasets. Code that adds to a field's list assigns a new array.
- */
-const NONE = Object.freeze([]);
-function buildFields(entries, src, bag) {
-    const at = (path, where = 'value') => ({ file: src.file, doc: src.doc, path, at: where });
-    const slots = new Map();
-    const order = [];
-    const list = entries ?? [];
-    /** `entry`: the index of the `fields:` entry that declares it, or undefined for the Arrow schema (the pointer is made only for an error). */
-    const declare = (name, parent, type, nullable, entry) => {
-        const path = parent ? `${parent.path}.${name}` : name;
-        if (slots.has(path)) {
-            bag.error(at(entry === undefined ? ['schema'] : ['fields', entry, 'name']), 'duplicate-field', `field "${path}" is defined twice`);
-            return;
-        }
-        const field = {
-            path,
-            name,
-            parent: parent?.path ?? null,
-            depth: parent ? parent.depth + 1 : 0,
-            position: 0,
-            type: formatType(type),
-            sqlType: sqlType(type),
-            nullable,
-            description: src.arrow?.descriptions.get(path) ?? null,
-            tags: NONE,
-            terms: NONE,
-            from: NONE,
-        };
-        const slot = { field, arrow: type };
-        slots.set(path, slot);
-        order.push(slot);
-        for (const child of nestedChildren(type))
-            declare(child.name, field, child.type, child.nullable, entry);
-    };
-    const parsed = new Map();
-    const typeOf = (entry, i) => {
-        if (entry.type === undefined)
-            return undefined;
-        if (parsed.has(i))
-            return parsed.get(i);
-        try {
-            const t = parseType(entry.type);
-            parsed.set(i, t);
-            return t;
-        }
-        catch (e) {
-            if (!(e instanceof TypeSyntaxError))
-                throw e;
-            bag.error(at(['fields', i, 'type']), 'unknown-type', e.message);
-            return undefined;
-        }
-    };
-    // Without an Arrow file, entries with a plain name declare top-level fields; dotted
-    // names always annotate nested fields, which come from their parent's type.
-    const declares = (entry) => !src.arrow && !entry.name.includes('.');
-    if (src.arrow) {
-        for (const f of src.arrow.fields)
-            declare(f.name, null, f.type, f.nullable, undefined);
-    }
-    else {
-        list.forEach((entry, i) => {
-            if (!declares(entry))
-                return;
-            if (entry.type === undefined) {
-                bag.error(at(['fields', i, 'name'], 'key'), 'missing-type', `field "${entry.name}" needs a type (or give the dataset a schema: file)`);
-                return;
-            }
-            const t = typeOf(entry, i);
-            if (t === undefined || slots.has(entry.name)) {
-                if (slots.has(entry.name))
-                    bag.error(at(['fields', i, 'name']), 'duplicate-field', `field "${entry.name}" is defined twice`);
-                return;
-            }
-            declare(entry.name, null, t, entry.nullable ?? true, i);
-            applyAnnotation(slots.get(entry.name), entry);
-        });
-    }
-    const annotatedAt = new Set();
-    list.forEach((entry, i) => {
-        if (declares(entry))
-            return;
-        const slot = slots.get(entry.name);
-        if (!slot) {
-            const code = src.arrow ? 'field-not-in-schema' : 'unknown-field';
-            const owner = src.arrow ? 'the Arrow schema' : 'this dataset';
-            bag.error(at(['fields', i, 'name']), code, `${owner} has no field "${entry.name}"${didYouMean(entry.name, slots.keys())}`);
-            return;
-        }
-        if (annotatedAt.has(entry.name)) {
-            bag.error(at(['fields', i, 'name']), 'duplicate-field', `field "${entry.name}" is listed twice`);
-            return;
-        }
-        annotatedAt.add(entry.name);
-        const origin = src.arrow ? 'the Arrow schema' : 'its parent\'s type';
-        const t = typeOf(entry, i);
-        if (t !== undefined && formatType(t) !== slot.field.type) {
-            bag.error(at(['fields', i, 'type']), 'field-type-mismatch', `"${entry.name}" is ${slot.field.type} in ${origin}, not ${formatType(t)}`);
-        }
-        if (entry.nullable !== undefined && entry.nullable !== slot.field.nullable) {
-            bag.error(at(['fields', i, 'nullable']), 'field-nullable-mismatch', `"${entry.name}" is ${slot.field.nullable ? 'nullable' : 'not nullable'} in ${origin}, but nullable: ${String(entry.nullable)} here`);
-        }
-        applyAnnotation(slot, entry);
-    });
-    const fields = order.map((s, i) => ((s.field.position = i), s.field));
-    const lineage = [];
-    list.forEach((entry, i) => {
-        const slot = slots.get(entry.name);
-        if (!slot || !entry.from)
-            return;
-        entry.from.forEach((ref, j) => lineage.push({ field: slot.field, ref, where: at(['fields', i, 'from', j]) }));
-    });
-    return { fields, lineage };
-}
-function applyAnnotation(slot, entry) {
-    const f = slot.field;
-    if (entry.description !== undefined)
-        f.description = entry.description;
-    if (entry.tags)
-        f.tags = unique(entry.tags).sort();
-    if (entry.terms)
-        f.terms = unique(entry.terms).sort();
-}
-function unique(list) {
-    return [...new Set(list)];
-}
-
 ;// CONCATENATED MODULE: ./lib/spec/source.js
 let yamlModule;
 /**
@@ -44267,6 +44318,7 @@ function computeLineStarts(text) {
 ;// CONCATENATED MODULE: ./lib/spec/load.js
 // Finds and parses every *.yaml / *.yml file under a specs root. Bad files become
 // diagnostics; limits keep hostile input bounded (see docs/spec-format.md, "Limits").
+
 
 
 
@@ -47608,53 +47660,6 @@ function gitThroughPipe(cwd, args, input) {
     }
 }
 
-;// CONCATENATED MODULE: ./lib/files/system-error.js
-// Failures of the place, not of MetaFuse: a folder that cannot be made, a file
-// that cannot be written, a full disk. Node reports them as errors with an errno
-// `code` and the `syscall` that failed; the CLI and the Action say them in words
-// instead of calling them internal errors.
-const VERB = {
-    mkdir: 'cannot create the folder',
-    open: 'cannot open',
-    copyfile: 'cannot copy',
-    rename: 'cannot move',
-    stat: 'cannot read',
-    lstat: 'cannot read',
-    read: 'cannot read',
-    scandir: 'cannot list the folder',
-    write: 'cannot write',
-    fsync: 'cannot write',
-    unlink: 'cannot remove',
-    rmdir: 'cannot remove',
-    rm: 'cannot remove',
-};
-const WHY = {
-    ENOENT: 'no such file or folder',
-    EACCES: 'permission denied',
-    EPERM: 'operation not permitted',
-    ENOTDIR: 'a part of the path is not a folder',
-    EISDIR: 'it is a folder',
-    EROFS: 'read-only file system',
-    ENOSPC: 'no space left on the device',
-    EDQUOT: 'disk quota exceeded',
-    EEXIST: 'it already exists',
-    EXDEV: 'not on the same file system',
-    EMFILE: 'too many open files',
-    EBUSY: 'busy',
-    ENAMETOOLONG: 'the name is too long',
-    ELOOP: 'too many levels of symbolic links',
-};
-/** The words for a system error of the file system ("cannot create the folder /x: permission denied (EACCES)"), or undefined for any other error. */
-function systemErrorText(e) {
-    const { code, syscall, path, dest } = (e ?? {});
-    if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code) || typeof syscall !== 'string')
-        return undefined;
-    const verb = VERB[syscall];
-    if (!verb || typeof path !== 'string')
-        return e instanceof Error ? e.message : undefined;
-    return `${verb} ${path}${typeof dest === 'string' ? ` to ${dest}` : ''}: ${WHY[code] ?? code} (${code})`;
-}
-
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(51455);
 // EXTERNAL MODULE: ./lib/store/body.js
@@ -49180,9 +49185,11 @@ async function emit(target, o, policy = retryPolicy(), hooks = {}) {
         const ref = parseDatasetRef(o.dataset, model.config.defaultTenant);
         const known = model.datasets.find((d) => datasetKey(d) === datasetKey(ref));
         resolved = { tenant: known?.tenant ?? ref.tenant, name: known?.name ?? ref.name, declared: known !== undefined };
-        // Relative to the dataset's tenant, as the build resolves an observation's upstream.
-        const exists = new Set([...model.datasets.map(datasetKey), ...remote.observations.map((r) => datasetKey({ tenant: r.tenant, name: r.dataset })), datasetKey(resolved)]);
-        unknownUpstream = (o.upstream ?? []).filter((u) => !exists.has(datasetKey(parseDatasetRef(u, resolved.tenant))));
+        if (o.upstream?.length) {
+            // Relative to the dataset's tenant, as the build resolves an observation's upstream.
+            const exists = new Set([...model.datasets.map(datasetKey), ...remote.observations.map((r) => datasetKey({ tenant: r.tenant, name: r.dataset })), datasetKey(resolved)]);
+            unknownUpstream = o.upstream.filter((u) => !exists.has(datasetKey(parseDatasetRef(u, resolved.tenant))));
+        }
         const row = {
             uid,
             tenant: resolved.tenant,
