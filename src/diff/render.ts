@@ -74,14 +74,24 @@ function valueText(v: ChangeValue | undefined): string {
   return String(v);
 }
 
+/** `s` on one line: runs of white space as one space. */
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
+
+/** `s` cut to `max` characters, the last an ellipsis when it was cut. */
+function clip(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
 /**
  * Before and after on one line each, at most `max` characters: when either is
  * longer, both start shortly before where they first differ, so that an edit near
  * the end of a long description shows instead of two equal beginnings.
  */
 export function excerpts(before: string, after: string, max: number): [string, string] {
-  const b = before.replace(/\s+/g, ' ').trim();
-  const a = after.replace(/\s+/g, ' ').trim();
+  const b = oneLine(before);
+  const a = oneLine(after);
   let start = 0;
   if (b.length > max || a.length > max) {
     let same = 0;
@@ -94,16 +104,13 @@ export function excerpts(before: string, after: string, max: number): [string, s
       if (space >= 0 && space > start - 12) start = space + 1;
     }
   }
-  const cut = (s: string) => {
-    const from = start > 0 ? `…${s.slice(start)}` : s;
-    return from.length > max ? `${from.slice(0, max - 1)}…` : from;
-  };
+  const cut = (s: string) => clip(start > 0 ? `…${s.slice(start)}` : s, max);
   return [cut(b), cut(a)];
 }
 
 /** "before → after", or just one side, shortened for one line. */
 function delta(c: Change, max = 120): string {
-  const short = (s: string) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+  const short = (s: string) => clip(s, max);
   if (c.before !== undefined && c.after !== undefined) return excerpts(valueText(c.before), valueText(c.after), max).join(' → ');
   if (c.after !== undefined) return short(valueText(c.after));
   if (c.before !== undefined) return short(valueText(c.before));
@@ -170,15 +177,13 @@ export interface MarkdownOptions {
 
 /** Text safe inside a Markdown table cell and inline HTML. */
 export function mdCell(s: string, max = 200): string {
-  const one = s.replace(/\s+/g, ' ').trim();
-  const cut = one.length > max ? `${one.slice(0, max - 1)}…` : one;
+  const cut = clip(oneLine(s), max);
   return cut.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/`/g, "'").replace(/([*_~[\]])/g, '\\$1');
 }
 
 /** Text safe inside inline HTML (and a table cell). */
 function htmlText(s: string, max = 120): string {
-  const one = s.replace(/\s+/g, ' ').trim();
-  const cut = one.length > max ? `${one.slice(0, max - 1)}…` : one;
+  const cut = clip(oneLine(s), max);
   return (
     cut
       .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '&#124;')
