@@ -48813,14 +48813,22 @@ function valueText(v) {
     }
     return String(v);
 }
+/** `s` on one line: runs of white space as one space. */
+function oneLine(s) {
+    return s.replace(/\s+/g, ' ').trim();
+}
+/** `s` cut to `max` characters, the last an ellipsis when it was cut. */
+function clip(s, max) {
+    return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
 /**
  * Before and after on one line each, at most `max` characters: when either is
  * longer, both start shortly before where they first differ, so that an edit near
  * the end of a long description shows instead of two equal beginnings.
  */
 function excerpts(before, after, max) {
-    const b = before.replace(/\s+/g, ' ').trim();
-    const a = after.replace(/\s+/g, ' ').trim();
+    const b = oneLine(before);
+    const a = oneLine(after);
     let start = 0;
     if (b.length > max || a.length > max) {
         let same = 0;
@@ -48835,15 +48843,12 @@ function excerpts(before, after, max) {
                 start = space + 1;
         }
     }
-    const cut = (s) => {
-        const from = start > 0 ? `…${s.slice(start)}` : s;
-        return from.length > max ? `${from.slice(0, max - 1)}…` : from;
-    };
+    const cut = (s) => clip(start > 0 ? `…${s.slice(start)}` : s, max);
     return [cut(b), cut(a)];
 }
 /** "before → after", or just one side, shortened for one line. */
 function delta(c, max = 120) {
-    const short = (s) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+    const short = (s) => clip(s, max);
     if (c.before !== undefined && c.after !== undefined)
         return excerpts(valueText(c.before), valueText(c.after), max).join(' → ');
     if (c.after !== undefined)
@@ -48899,14 +48904,12 @@ const MERMAID_LIMIT = 40_000;
 const MERMAID_MAX_NODES = 150;
 /** Text safe inside a Markdown table cell and inline HTML. */
 function mdCell(s, max = 200) {
-    const one = s.replace(/\s+/g, ' ').trim();
-    const cut = one.length > max ? `${one.slice(0, max - 1)}…` : one;
+    const cut = clip(oneLine(s), max);
     return cut.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/`/g, "'").replace(/([*_~[\]])/g, '\\$1');
 }
 /** Text safe inside inline HTML (and a table cell). */
 function htmlText(s, max = 120) {
-    const one = s.replace(/\s+/g, ' ').trim();
-    const cut = one.length > max ? `${one.slice(0, max - 1)}…` : one;
+    const cut = clip(oneLine(s), max);
     return (cut
         .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '&#124;')
         // Markdown still reads code spans, emphasis and links between inline tags (`__x__` turns bold):
